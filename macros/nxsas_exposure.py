@@ -1,0 +1,266 @@
+"""Exposure macros of sardana-nxsas: nxsbegin / ct / nxsend, expose, lsfsn.
+
+Thin adapters: they read the MacroServer environment and the measurement
+group, then call the core library (``sardana_nxsas``), which allocates the FSN
+and writes the files. See docs/tutorial/spock-session.md.
+"""
+
+from sardana.macroserver.macro import Hookable, Macro, Optional, Type
+from sardana.macroserver.macros.standard import ct as _stock_ct
+from sardana.macroserver.msexception import UnknownEnv
+
+from sardana_nxsas.errors import NxsError, SessionError
+from sardana_nxsas.exposure import (
+    Session,
+    begin_exposure,
+    check_exposure_time,
+    end_exposure,
+    record_counts,
+    require_session,
+)
+from sardana_nxsas.fsn import FsnCounter
+from sardana_nxsas.instrument import load_instrument
+from sardana_nxsas.settings import Settings
+
+SESSION_ENV = "NxsSession"
+TITLE_ENV = "NxsTitle"
+
+
+def _env(macro, key, default=None):
+    try:
+        return macro.getEnv(key)
+    except UnknownEnv:
+        return default
+
+
+def _settings(macro):
+    def get(key):
+        try:
+            return macro.getEnv(key)
+        except UnknownEnv:
+            raise KeyError(key) from None
+
+    return Settings.from_getter(get)
+
+
+def _open_session(macro):
+    data = _env(macro, SESSION_ENV)
+    return Session.from_dict(data) if data else None
+
+
+def _detector_channel(macro, settings):
+    """(measurement group, name of its 2D channel) or a one-line error."""
+    mg_name = _env(macro, "ActiveMntGrp")
+    if not mg_name:
+        raise NxsError("no active measurement group: set ActiveMntGrp (senv ActiveMntGrp <mg>)")
+    mg = macro.getMeasurementGroup(mg_name)
+    if mg is None:
+        raise NxsError(f"ActiveMntGrp names {mg_name!r}, which does not exist: set an existing one")
+    wanted = load_instrument(settings.instrument_file).detector.channel
+    images = [ch for ch in mg.getChannelsEnabledInfo() if len(getattr(ch, "shape", []) or []) == 2]
+    if wanted:
+        images = [ch for ch in images if wanted in (ch.name, ch.label, ch.full_name)]
+    if len(images) != 1:
+        what = f"2D channel {wanted!r}" if wanted else "exactly one 2D channel"
+        raise NxsError(
+            f"measurement group {mg_name} must have {what} enabled (found {len(images)})"
+        )
+    return mg, images[0]
+
+
+def _pattern(path):
+    # Sardana formats the pattern with {index}: escape braces of a literal path.
+    return "file://" + str(path).replace("{", "{{").replace("}", "}}")
+
+
+def begin(macro, prefix, title):
+    """nxsbegin's work, also used by expose."""
+    if _open_session(macro) is not None:
+        raise SessionError(
+            f"{_open_session(macro).identifier} is still open: finish it with nxsend"
+        )
+    settings = _settings(macro)
+    mg, channel = _detector_channel(macro, settings)
+    session, allocation = begin_exposure(settings, prefix or settings.default_prefix, title)
+    if allocation.skipped:
+        macro.warning(
+            f"files already existed at FSN {', '.join(map(str, allocation.skipped))} "
+            f"of {session.prefix}: using {session.fsn}"
+        )
+    try:
+        saved = (
+            mg.getValueRefEnabled(channel.name).get(channel.name),
+            mg.getValueRefPattern(channel.name).get(channel.name),
+        )
+        mg.setValueRefPattern(_pattern(session.cbf), channel.name)
+        mg.setValueRefEnabled(True, channel.name)
+        session.extra = {
+            "mg": mg.getName(),
+            "channel": channel.name,
+            "channel_full_name": channel.full_name,
+            "saved_ref": list(saved),
+        }
+        macro.setEnv(SESSION_ENV, session.to_dict())
+    except BaseException as exc:
+        end_exposure(session, settings, status="failed", reason=f"nxsbegin failed: {exc}")
+        _restore_detector(macro, session)
+        raise
+    return session
+
+
+def _restore_detector(macro, session):
+    extra = session.extra
+    if "saved_ref" not in extra:
+        return
+    mg = macro.getMeasurementGroup(extra["mg"])
+    enabled, pattern = extra["saved_ref"]
+    mg.setValueRefEnabled(bool(enabled), extra["channel"])
+    if pattern is not None:
+        mg.setValueRefPattern(pattern, extra["channel"])
+
+
+def finish(macro, status="complete", reason=None):
+    """nxsend's work: finalise the file, restore the detector, close the session."""
+    session = require_session(_env(macro, SESSION_ENV))
+    try:
+        summary = end_exposure(session, _settings(macro), status=status, reason=reason)
+    finally:
+        macro.setEnv(SESSION_ENV, {})
+        _restore_detector(macro, session)
+    return summary
+
+
+class nxsbegin(Macro):
+    """Open an exposure: allocate the next FSN of PREFIX and create its NeXus file."""
+
+    param_def = [
+        ["prefix", Type.String, Optional, "file prefix (default: NxsDefaultPrefix)"],
+        ["title", Type.String, Optional, "exposure title (default: NxsTitle)"],
+    ]
+
+    def run(self, prefix, title):
+        session = begin(self, prefix, title or _env(self, TITLE_ENV, "untitled"))
+        self.output(f"{session.identifier} open: {session.nxs}")
+
+
+class nxsend(Macro):
+    """Finish the open exposure: frame, checksum, monitor, end time; close the file."""
+
+    def run(self):
+        summary = finish(self)
+        self.output(summary.line())
+        self.setData(summary.identifier)
+
+
+class ct(_stock_ct):
+    """Count for the specified time on the measurement group or channel given.
+
+    Inside an nxsbegin session the counts, the monitor and the 2D frame go into
+    the exposure; outside a session this is Sardana's own ct.
+    """
+
+    def run(self, integ_time, countable_elem):
+        session = _open_session(self)
+        if session is None:
+            return _stock_ct.run(self, integ_time, countable_elem)
+        try:
+            check_exposure_time(integ_time)
+        except NxsError:
+            raise NxsError(
+                f"exposure time {integ_time!r} s: give a positive finite number"
+            ) from None
+        try:
+            _stock_ct.run(self, integ_time, countable_elem)
+        except BaseException as exc:
+            kind = "stopped" if "Stop" in type(exc).__name__ else "aborted"
+            if "Stop" not in type(exc).__name__ and "Abort" not in type(exc).__name__:
+                kind = f"failed ({exc})"
+            summary = finish(self, status="aborted", reason=f"ct {kind} during counting")
+            self.warning(f"exposure {kind}: {summary.line()}")
+            raise
+        values = self.getData().data
+        frame_name = session.extra.get("channel_full_name")
+        frame = values.get(frame_name)
+        counters = {
+            _short(name): float(v)
+            for name, v in values.items()
+            if name != frame_name and _is_scalar(v)
+        }
+        monitor = _timer_value(self, session, values)
+        record_counts(
+            session,
+            _settings(self),
+            count_time=float(integ_time),
+            monitor=monitor,
+            counters=counters,
+            frame=_frame_source(frame),
+        )
+        self.setEnv(SESSION_ENV, session.to_dict())
+
+
+def _short(full_name):
+    return str(full_name).rsplit("/", 1)[-1]
+
+
+def _is_scalar(value):
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _frame_source(value):
+    if isinstance(value, str):
+        return value.removeprefix("file://")
+    return value
+
+
+def _timer_value(macro, session, values):
+    """The elapsed time measured by the measurement group's counter/timer (NXmonitor)."""
+    mg = macro.getMeasurementGroup(session.extra["mg"])
+    timers = {_short(t) for t in mg.getTimer().values() if t}
+    channel = session.extra.get("channel_full_name")
+    for name, value in values.items():
+        if _short(name) in timers and name != channel and _is_scalar(value):
+            return float(value)
+    return None
+
+
+class expose(Macro, Hookable):
+    """Take NIMAGES exposures of TIME seconds on PREFIX: nxsbegin + ct + nxsend each."""
+
+    hints = {"allowsHooks": ("pre-exposure", "post-exposure")}
+    param_def = [
+        ["time", Type.Float, None, "exposure time, s"],
+        ["nimages", Type.Integer, 1, "number of exposures"],
+        ["prefix", Type.String, Optional, "file prefix (default: NxsDefaultPrefix)"],
+    ]
+
+    def run(self, time, nimages, prefix):
+        check_exposure_time(time)
+        if nimages < 1:
+            raise NxsError(f"nimages {nimages} must be at least 1")
+        title = _env(self, TITLE_ENV, "untitled")
+        yield 0.0
+        for index in range(nimages):
+            for hook in self.getHooks("pre-exposure"):
+                hook()
+            begin(self, prefix, title)
+            self.execMacro("ct", time)
+            self.output(finish(self).line())
+            for hook in self.getHooks("post-exposure"):
+                hook()
+            yield 100.0 * (index + 1) / nimages
+
+
+class lsfsn(Macro):
+    """Last and next file sequence number (FSN) of every prefix."""
+
+    def run(self):
+        settings = _settings(self)
+        rows = FsnCounter(settings.root).summary()
+        self.output(f"{'prefix':<8}{'last':>8}{'next':>8}")
+        for prefix, (last, nxt) in rows.items():
+            self.output(f"{prefix:<8}{'-' if last is None else last:>8}{nxt:>8}")
+        self.setData(rows)

@@ -1,0 +1,146 @@
+"""The ``sardana-nxsas`` command line.
+
+Errors meant for the user are one line on stderr and a non-zero exit status;
+nothing prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from sardana_nxsas import __version__
+from sardana_nxsas.errors import NxsError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from sardana_nxsas.nexus.validate import validate_exposure
+
+    failed = 0
+    for name in args.files:
+        report = validate_exposure(Path(name))
+        verdict = "OK" if report.ok else "ERROR"
+        print(f"{verdict:5} {name}  ({report.status})")
+        for message in report.errors:
+            print(f"      error: {message}")
+        if args.verbose:
+            for message in report.warnings:
+                print(f"      warning: {message}")
+        failed += not report.ok
+    if failed:
+        print(f"{failed} of {len(args.files)} file(s) have errors", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _cmd_paths(args: argparse.Namespace) -> int:
+    from sardana_nxsas.paths import plugin_dirs
+
+    dirs = plugin_dirs()
+    if args.property:
+        print(f"PoolPath     {dirs['controllers']}")
+        print(f"MacroPath    {dirs['macros']}")
+        print(f"RecorderPath {dirs['recorders']}")
+    else:
+        for kind, path in dirs.items():
+            print(f"{kind:<12} {path}")
+    return 0
+
+
+def _cmd_setup(args: argparse.Namespace) -> int:
+    from sardana_nxsas.system.plugin_setup import write_plugin_paths
+
+    written = write_plugin_paths(args.tango_host, args.macroserver, args.pool)
+    for device, props in written.items():
+        for name, values in props.items():
+            print(f"{device}: {name} = {':'.join(map(str, values))}")
+    print("restart the Sardana server (Pool and MacroServer) to load the plugins.")
+    return 0
+
+
+def _cmd_lsfsn(args: argparse.Namespace) -> int:
+    from sardana_nxsas.fsn import FsnCounter
+    from sardana_nxsas.layout import DEFAULT_PREFIXES, DataRoot
+
+    prefixes = tuple(args.prefixes.split()) if args.prefixes else DEFAULT_PREFIXES
+    root = DataRoot(Path(args.data), prefixes)
+    print(f"{'prefix':<8}{'last':>8}{'next':>8}")
+    for prefix, (last, nxt) in FsnCounter(root).summary().items():
+        print(f"{prefix:<8}{'-' if last is None else last:>8}{nxt:>8}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from sardana_nxsas.demo import run_demo
+
+    if not (args.time > 0):
+        raise NxsError(f"--time {args.time}: give a positive number of seconds")
+    run_demo(Path(args.data), detector=args.detector, exposure_time=args.time, keep=args.keep)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="sardana-nxsas", description=__doc__.splitlines()[0])
+    top.add_argument("--version", action="version", version=f"sardana-nxsas {__version__}")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run a measurement session on the simulated instrument")
+    demo.add_argument(
+        "--data", default="sardana-nxsas-demo-data", help="data root (created if missing)"
+    )
+    demo.add_argument(
+        "--detector",
+        default="pilatus300k",
+        choices=["pilatus300k", "pilatus1m", "eiger9m"],
+        help="simulated detector size",
+    )
+    demo.add_argument("--time", type=float, default=0.5, help="exposure time of each frame, s")
+    demo.add_argument(
+        "--keep", action="store_true", help="leave the system running (prints how to stop it)"
+    )
+    demo.set_defaults(func=_cmd_demo)
+
+    validate = sub.add_parser("validate", help="check exposure files (NXsas, default plot, CBF)")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("-v", "--verbose", action="store_true", help="show warnings too")
+    validate.set_defaults(func=_cmd_validate)
+
+    paths = sub.add_parser(
+        "paths", help="print the Sardana plugin directories of this installation"
+    )
+    paths.add_argument("--property", action="store_true", help="as Tango property names")
+    paths.set_defaults(func=_cmd_paths)
+
+    setup = sub.add_parser("setup", help="add the plugin directories to an existing Sardana")
+    setup.add_argument(
+        "--tango-host",
+        default=os.environ.get("TANGO_HOST"),
+        required=not os.environ.get("TANGO_HOST"),
+        help="HOST:PORT of the Tango database (default: $TANGO_HOST)",
+    )
+    setup.add_argument("--macroserver", required=True, help="MacroServer device name")
+    setup.add_argument("--pool", required=True, help="Pool device name")
+    setup.set_defaults(func=_cmd_setup)
+
+    lsfsn = sub.add_parser("lsfsn", help="last and next FSN of every prefix in a data root")
+    lsfsn.add_argument("--data", required=True, help="data root")
+    lsfsn.add_argument("--prefixes", help="space-separated prefixes (default: crd scn tra tst gsx)")
+    lsfsn.set_defaults(func=_cmd_lsfsn)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NxsError as exc:
+        print(f"sardana-nxsas: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sardana-nxsas: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""``sardana-nxsas demo``: a short measurement session on the simulated instrument.
+
+Everything goes through the real Door with the operators' macros: the
+standards first (Dark, Empty_Beam, Glassy_Carbon, AgBeh) with the explicit
+nxsbegin / ct / nxsend form, then one sample three times with ``expose``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from sardana_nxsas.nexus.summary import exposure_facts, table
+from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.system.simulated_instrument import (
+    SimulatedInstrument,
+    move_to_slot_macro,
+    start_simulated_instrument,
+)
+
+STANDARDS = ("Dark", "Empty_Beam", "Glassy_Carbon", "AgBeh")
+SAMPLE = "Spheres_R20nm"
+
+
+def sequence(exposure_time: float) -> list[str]:
+    """The spock lines of the demo session."""
+    lines: list[str] = []
+    for name in STANDARDS:
+        lines += [move_to_slot_macro(name), f"nxsbegin crd {name}", f"ct {exposure_time}", "nxsend"]
+    lines += [move_to_slot_macro(SAMPLE), f"senv NxsTitle {SAMPLE}", f"expose {exposure_time} 3"]
+    lines += ["lsfsn"]
+    return lines
+
+
+def run_demo(
+    data_root: Path,
+    detector: str = "pilatus300k",
+    exposure_time: float = 0.5,
+    keep: bool = False,
+    say: Callable[[str], None] = print,
+) -> list[Path]:
+    """Run the demo; return the exposure files written."""
+    data_root = Path(data_root).resolve()
+    workdir = Path(tempfile.mkdtemp(prefix="sardana-nxsas-demo-"))
+    say(f"starting a Tango DB + Sardana on 127.0.0.1 (simulated {detector}) in {workdir} ...")
+    instrument = start_simulated_instrument(workdir, data_root, detector)
+    try:
+        before = set(data_root.glob("nexus/*/*.nxs"))
+        for line in sequence(exposure_time):
+            say(f"spock> {line}")
+            result = instrument.door.run(line, raise_on_error=True)
+            for text in result.output + result.warnings:
+                say(f"    {text}")
+        written = sorted(set(data_root.glob("nexus/*/*.nxs")) - before)
+        _report(written, say)
+    except BaseException:
+        instrument.stop()
+        raise
+    if keep:
+        _print_keep_instructions(instrument, say)
+    else:
+        instrument.stop()
+        say("stopped the Tango DB and Sardana.")
+    return written
+
+
+def _report(written: list[Path], say: Callable[[str], None]) -> None:
+    say("")
+    say(f"exposures written to {written[0].parents[2] if written else '-'}:")
+    for line in table([exposure_facts(path) for path in written]):
+        say(f"  {line}")
+    bad = [path for path in written if not validate_exposure(path).ok]
+    say(
+        f"validated {len(written)} files with nexusformat (NXsas) and fabio: "
+        + ("all complete and valid" if not bad else f"{len(bad)} with errors: {bad}")
+    )
+    if bad:
+        raise SystemExit(1)
+
+
+def _print_keep_instructions(instrument: SimulatedInstrument, say: Callable[[str], None]) -> None:
+    spock = (
+        instrument.server.spock_command() if hasattr(instrument.server, "spock_command") else None
+    )
+    pids = " ".join(str(p) for p in (instrument.server.pid, instrument.db.pid) if p)
+    say("")
+    say("the system keeps running. Open spock on its Door with:")
+    say(f"  {spock or 'TANGO_HOST=' + instrument.db.tango_host + ' spock'}")
+    say("stop it with:")
+    say(f"  kill {pids}")

@@ -1,0 +1,187 @@
+"""One exposure from nxsbegin to nxsend, as plain steps on files.
+
+The open session is a small plain dict (see :class:`Session`) that the macros
+keep in the MacroServer environment (``NxsSession``): GUIs and scripts can show
+it, every Door sees it, and it survives a MacroServer restart. Each step opens
+the exposure file, writes and closes it again, so nothing depends on a Python
+object living from one macro to the next.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sardana_nxsas.cbf import MiniCbfHeader, read_cbf, sha256_file, write_cbf
+from sardana_nxsas.errors import NxsError, SessionError
+from sardana_nxsas.fsn import Allocation, FsnCounter
+from sardana_nxsas.instrument import InstrumentInfo, load_instrument
+from sardana_nxsas.layout import check_title
+from sardana_nxsas.nexus.nxsas import (
+    ExposureResult,
+    ExposureStart,
+    FrameFile,
+    complete_exposure_file,
+    create_exposure_file,
+    iso,
+)
+from sardana_nxsas.settings import Settings
+
+
+@dataclass
+class Session:
+    """What is known about the open exposure; stored as a dict in the environment."""
+
+    prefix: str
+    fsn: int
+    title: str
+    nxs: str
+    cbf: str
+    start_time: str
+    count_time: float | None = None
+    monitor: float | None = None
+    counters: dict[str, float] = field(default_factory=dict)
+    frame_file: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # adapter's own bookkeeping
+
+    @property
+    def identifier(self) -> str:
+        return Path(self.nxs).stem
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Session:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What nxsend reports in its one line."""
+
+    identifier: str
+    nxs: Path
+    title: str
+    status: str
+    count_time: float | None
+    total_counts: int | None
+
+    def line(self) -> str:
+        time = "-" if self.count_time is None else f"{self.count_time:g} s"
+        counts = "-" if self.total_counts is None else f"{self.total_counts}"
+        status = "" if self.status == "complete" else f" [{self.status.upper()}]"
+        return f"{self.nxs}  {self.title!r}  {time}  total counts {counts}{status}"
+
+
+def check_exposure_time(value: float) -> float:
+    if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise NxsError(f"exposure time {value!r} is not a positive finite number of seconds")
+    return float(value)
+
+
+def begin_exposure(
+    settings: Settings, prefix: str, title: str, now: datetime | None = None
+) -> tuple[Session, Allocation]:
+    """Check everything, allocate the FSN, create the .nxs exclusively."""
+    root = settings.root
+    prefix = root.prefix(prefix)
+    title = check_title(title)
+    root.check()
+    instrument = load_instrument(settings.instrument_file)
+    root.ensure_dirs(prefix)
+    allocation = FsnCounter(root).allocate(prefix)
+    start = (now or datetime.now()).astimezone()
+    nxs = root.nxs_path(prefix, allocation.fsn)
+    create_exposure_file(nxs, ExposureStart(nxs.stem, title, title, start, instrument))
+    session = Session(
+        prefix=prefix,
+        fsn=allocation.fsn,
+        title=title,
+        nxs=str(nxs),
+        cbf=str(root.cbf_path(prefix, allocation.fsn)),
+        start_time=iso(start),
+    )
+    return session, allocation
+
+
+def cbf_header(instrument: InstrumentInfo, count_time: float, moment: datetime) -> MiniCbfHeader:
+    det = instrument.detector
+    return MiniCbfHeader(
+        detector=det.description,
+        pixel_size=(det.x_pixel_size.value, det.y_pixel_size.value),
+        exposure_time=count_time,
+        wavelength=instrument.wavelength.value,
+        distance=det.distance.value,
+        beam_xy=(det.beam_center_col.value, det.beam_center_row.value),
+        timestamp=moment.astimezone(),
+    )
+
+
+def record_counts(
+    session: Session,
+    settings: Settings,
+    *,
+    count_time: float,
+    monitor: float | None,
+    counters: dict[str, float],
+    frame: str | Path | np.ndarray | None,
+) -> Session:
+    """Take what ``ct`` measured; an array frame is written to the session's CBF."""
+    session.count_time = count_time
+    session.monitor = monitor
+    session.counters = dict(counters)
+    if isinstance(frame, np.ndarray):
+        header = cbf_header(load_instrument(settings.instrument_file), count_time, datetime.now())
+        write_cbf(Path(session.cbf), frame, header)
+        session.frame_file = session.cbf
+    elif frame is not None:
+        session.frame_file = str(frame)
+    return session
+
+
+def end_exposure(
+    session: Session,
+    settings: Settings,
+    *,
+    status: str = "complete",
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Summary:
+    """Finish the file: frame, checksum, monitor, end time, final status."""
+    frame, frame_file = None, None
+    if session.frame_file is not None:
+        try:
+            frame, _ = read_cbf(Path(session.frame_file))
+            frame_file = FrameFile(Path(session.frame_file), sha256_file(Path(session.frame_file)))
+        except (OSError, ValueError) as exc:
+            status, reason = "failed", f"cannot read the frame {session.frame_file}: {exc}"
+    if status == "complete" and frame is None:
+        status, reason = "failed", "no frame was recorded (was ct run inside the session?)"
+    result = ExposureResult(
+        end_time=(now or datetime.now()).astimezone(),
+        status=status,
+        count_time=session.count_time,
+        monitor_integral=session.monitor,
+        counters=session.counters,
+        frame=frame,
+        frame_file=frame_file,
+        reason=reason,
+        compression=settings.compression,
+    )
+    complete_exposure_file(Path(session.nxs), result)
+    total = None if frame is None else int(np.clip(frame, 0, None).sum(dtype=np.int64))
+    return Summary(
+        session.identifier, Path(session.nxs), session.title, status, session.count_time, total
+    )
+
+
+def require_session(data: dict[str, Any] | None) -> Session:
+    if not data:
+        raise SessionError("no exposure is open: start one with nxsbegin (or use expose)")
+    return Session.from_dict(data)
