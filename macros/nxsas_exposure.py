@@ -179,27 +179,24 @@ class ct(_stock_ct):
             self.warning(f"exposure {kind}: {summary.line()}")
             raise
         values = self.getData().data
+        mg = self.getMeasurementGroup(session.extra["mg"])
+        names = {ch.full_name: ch.name for ch in mg.getChannelsEnabledInfo()}
         frame_name = session.extra.get("channel_full_name")
-        frame = values.get(frame_name)
         counters = {
-            _short(name): float(v)
-            for name, v in values.items()
-            if name != frame_name and _is_scalar(v)
+            names.get(full, full): float(v)
+            for full, v in values.items()
+            if full != frame_name and _is_scalar(v)
         }
-        monitor = _timer_value(self, session, values)
+        timers = [t for t in mg.getTimer().values() if t in counters]
         record_counts(
             session,
             _settings(self),
             count_time=float(integ_time),
-            monitor=monitor,
+            monitor=counters[timers[0]] if timers else None,
             counters=counters,
-            frame=_frame_source(frame),
+            frame=_frame_source(values.get(frame_name)),
         )
         self.setEnv(SESSION_ENV, session.to_dict())
-
-
-def _short(full_name):
-    return str(full_name).rsplit("/", 1)[-1]
 
 
 def _is_scalar(value):
@@ -214,17 +211,6 @@ def _frame_source(value):
     if isinstance(value, str):
         return value.removeprefix("file://")
     return value
-
-
-def _timer_value(macro, session, values):
-    """The elapsed time measured by the measurement group's counter/timer (NXmonitor)."""
-    mg = macro.getMeasurementGroup(session.extra["mg"])
-    timers = {_short(t) for t in mg.getTimer().values() if t}
-    channel = session.extra.get("channel_full_name")
-    for name, value in values.items():
-        if _short(name) in timers and name != channel and _is_scalar(value):
-            return float(value)
-    return None
 
 
 class expose(Macro, Hookable):

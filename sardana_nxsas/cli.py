@@ -49,13 +49,17 @@ def _cmd_paths(args: argparse.Namespace) -> int:
 
 
 def _cmd_setup(args: argparse.Namespace) -> int:
-    from sardana_nxsas.system.plugin_setup import write_plugin_paths
+    import tango
 
-    written = write_plugin_paths(args.tango_host, args.macroserver, args.pool)
-    for device, props in written.items():
+    from sardana_nxsas.system.plugin_setup import setup_plugin_paths
+
+    host, _, port = args.tango_host.partition(":")
+    db = tango.Database(host, int(port or 10000))
+    done = setup_plugin_paths(db, args.macroserver, args.pool or None, dry_run=args.dry_run)
+    for device, props in done.written.items():
         for name, values in props.items():
             print(f"{device}: {name} = {':'.join(map(str, values))}")
-    print("restart the Sardana server (Pool and MacroServer) to load the plugins.")
+    print(done.note)
     return 0
 
 
@@ -119,8 +123,9 @@ def parser() -> argparse.ArgumentParser:
         required=not os.environ.get("TANGO_HOST"),
         help="HOST:PORT of the Tango database (default: $TANGO_HOST)",
     )
-    setup.add_argument("--macroserver", required=True, help="MacroServer device name")
-    setup.add_argument("--pool", required=True, help="Pool device name")
+    setup.add_argument("--macroserver", required=True, help="MacroServer device name or alias")
+    setup.add_argument("--pool", action="append", help="Pool device or alias (default: the MacroServer's PoolNames)")
+    setup.add_argument("--dry-run", action="store_true", help="show what would be written")
     setup.set_defaults(func=_cmd_setup)
 
     lsfsn = sub.add_parser("lsfsn", help="last and next FSN of every prefix in a data root")

@@ -80,12 +80,14 @@ def _report(written: list[Path], say: Callable[[str], None]) -> None:
 
 
 def _print_keep_instructions(instrument: SimulatedInstrument, say: Callable[[str], None]) -> None:
-    spock = (
-        instrument.server.spock_command() if hasattr(instrument.server, "spock_command") else None
+    from sardana_nxsas.system.spock import create_spock_profile
+
+    profile = create_spock_profile(
+        instrument.server.names.door, instrument.db.tango_host, instrument.workdir / "ipython"
     )
     pids = " ".join(str(p) for p in (instrument.server.pid, instrument.db.pid) if p)
     say("")
     say("the system keeps running. Open spock on its Door with:")
-    say(f"  {spock or 'TANGO_HOST=' + instrument.db.tango_host + ' spock'}")
-    say("stop it with:")
+    say(f"  {profile.command}")
+    say("stop it (Sardana, then the Tango DB) with:")
     say(f"  kill {pids}")

@@ -26,17 +26,17 @@ from sardana_nxsas.simulation.samples import SAMPLE_MODELS, SampleModel, parasit
 
 # A GeniX3D-class Cu microfocus source with multilayer optics and scatterless slits
 # delivers 1e7 photons/s to the sample in a ~0.7 mm beam: a 1 s glassy carbon frame
-# holds ~ 1e4 counts, a 300 s one stays below 300 counts/pixel outside the direct beam,
-# and the direct beam alone peaks at ~ 5e5 counts/s in one Pilatus pixel (so keep
-# beamstop-out exposures at or below 1 s, as an attenuator-less lab instrument would).
+# holds ~ 6e4 counts, a 300 s one stays below 200 counts/pixel outside the direct beam,
+# and the direct beam alone peaks at ~ 5e5 counts/s in one Pilatus pixel: there is
+# no attenuator, so beamstop-out exposures longer than ~ 2 s saturate the beam centre.
 DEFAULT_FLUX = 1.0e7  # photons/s
 BEAM_FWHM = 0.7  # mm, direct beam spot on the detector
 BEAMSTOP_RADIUS = 2.0  # mm, round tungsten beamstop centred on the beam
 BEAMSTOP_ARM_WIDTH = 1.0  # mm, the strip holding it, from the beamstop to the nearest edge
-BEAMSTOP_LEAK = 1e-6  # fraction of the light that still gets through the shadow
+BEAMSTOP_LEAK = 1e-7  # fraction of the light still reaching the shadowed pixels
 
 _INT32_MAX = np.iinfo(np.int32).max
-_CACHE_BYTES = 512 * 2**20  # rate arrays kept: 2 Eiger 9M detectors' worth of kinds
+_CACHE_BYTES = 512 * 2**20  # cached rate maps: six of an Eiger 9M, hundreds of a 300K
 _INVERSION_MAX = 10.0  # mean counts up to which the inversion sampler is used
 _rates: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _lock = threading.Lock()  # the Sardana controller may call from several threads
@@ -75,15 +75,14 @@ def _static_maps(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """q, solid angle x polarisation, beamstop shadow and direct-beam spot of each pixel."""
     shape = detector.shape
-    two_theta = geometry.two_theta_map(shape)
-    q = (4 * np.pi / geometry.wavelength) * np.sin(0.5 * two_theta)
-    cos2 = np.cos(two_theta)
-    omega_pol = (geometry.pixel_size / geometry.distance) ** 2 * cos2**3 * 0.5 * (1 + cos2**2)
+    q = geometry.q_map(shape)
+    cos_2theta = 1 - 2 * (q * (geometry.wavelength / (4 * np.pi))) ** 2
+    omega_pol = geometry.solid_angle_map(shape) * 0.5 * (1 + cos_2theta**2)
     # Distances from the beam centre in pixels; a linear ramp over one pixel at each
     # shadow edge approximates the partly covered pixels.
     dr = np.arange(shape[0]) - geometry.beam_center_row
     dc = np.arange(shape[1]) - geometry.beam_center_col
-    radius = np.hypot(dr[:, None], dc[None, :])
+    radius = np.sqrt(dr[:, None] ** 2 + dc[None, :] ** 2)
     stop = np.clip(radius - BEAMSTOP_RADIUS / geometry.pixel_size + 0.5, 0.0, 1.0)
     half_arm = 0.5 * BEAMSTOP_ARM_WIDTH / geometry.pixel_size
     # The arm runs from the beamstop to the nearest detector edge.

@@ -38,9 +38,12 @@ class Geometry:
 
     def radius_map(self, shape: tuple[int, int]) -> np.ndarray:
         """Distance of each pixel centre from the beam centre, mm."""
+        return np.sqrt(self._radius2(shape))
+
+    def _radius2(self, shape: tuple[int, int]) -> np.ndarray:
         rows = (np.arange(shape[0]) - self.beam_center_row) * self.pixel_size
         cols = (np.arange(shape[1]) - self.beam_center_col) * self.pixel_size
-        return np.hypot(rows[:, None], cols[None, :])
+        return rows[:, None] ** 2 + cols[None, :] ** 2
 
     def two_theta_map(self, shape: tuple[int, int]) -> np.ndarray:
         """Scattering angle 2theta of each pixel centre, radians."""
@@ -48,12 +51,16 @@ class Geometry:
 
     def q_map(self, shape: tuple[int, int]) -> np.ndarray:
         """|q| = 4 pi sin(theta) / lambda of each pixel centre, 1/nm."""
-        return (4 * np.pi / self.wavelength) * np.sin(0.5 * self.two_theta_map(shape))
+        # sin^2(theta) = (1 - cos 2theta) / 2 = r^2 / (2 L (L + D)), L = sqrt(D^2 + r^2):
+        # no trigonometry on every pixel and no cancellation near the beam centre.
+        r2 = self._radius2(shape)
+        path = np.sqrt(r2 + self.distance**2)
+        return (4 * np.pi / self.wavelength) * np.sqrt(r2 / (2 * path * (path + self.distance)))
 
     def solid_angle_map(self, shape: tuple[int, int]) -> np.ndarray:
         """Solid angle of each pixel seen from the sample, sr: (p/D)^2 cos^3(2theta)."""
-        cos_2theta = np.cos(self.two_theta_map(shape))
-        return (self.pixel_size / self.distance) ** 2 * cos_2theta**3
+        path = np.sqrt(self._radius2(shape) + self.distance**2)
+        return self.pixel_size**2 * self.distance / path**3
 
     def radius_for_q(self, q: float) -> float:
         """Radius in pixels of the ring where ``q`` (1/nm) lands on the detector."""
@@ -109,4 +116,4 @@ def _inside_module(n: int, module: int, gap: int) -> float:
     period = module + gap
     start = min(int(0.45 * n) // period * period, n - module)
     margin = min(module // 3, 30)
-    return float(np.clip(0.45 * n, start + margin, start + module - 1 - margin)) + 0.3
+    return round(float(np.clip(0.45 * n, start + margin, start + module - 1 - margin)) + 0.3, 2)

@@ -14,42 +14,24 @@ buffers are bounded), and nothing here sleeps a fixed time.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 import threading
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from typing import Any
 
 import tango
 
-from sardana_nxsas.system.macro import MacroError, MacroResult, macro_line
+from sardana_nxsas.system.macro import STREAMS, MacroError, MacroResult, RunCapture, macro_line
 
 __all__ = ["DoorClient", "MacroError", "MacroResult", "macro_line"]
 
 log = logging.getLogger(__name__)
 
-_STREAMS = {"output": "output", "info": "info", "warning": "warnings", "error": "errors"}
 _ATTRIBUTES = ("State", "MacroStatus", "Result", "Output", "Info", "Warning", "Error")
-_BLOCK_MARKERS = ("<BLOCK>", "</BLOCK>")  # spock's "redraw this block" tags, not text
 _BUSY = (tango.DevState.RUNNING, tango.DevState.STANDBY)  # STANDBY = paused
 _POLL_AFTER = 2.0  # s without events before the state is polled (lost-event safety net)
-
-
-@dataclass
-class _Run:
-    macro: list[str]
-    t0: float
-    lines: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in _STREAMS.values()})
-    result: Any = None
-    statuses: dict[str, str] = field(default_factory=dict)
-    top_ids: list[str] = field(default_factory=list)
-    saw_running: bool = False
-    final_state: str | None = None
-    rejected: str | None = None
-    last_event: float = 0.0
+_IDLE_GRACE = 1.0  # s a polled idle state must last before it is trusted
 
 
 def _clean_devfailed(exc: tango.DevFailed) -> str:
@@ -65,7 +47,7 @@ class DoorClient:
         self.tango_host = tango_host
         self.proxy = tango.DeviceProxy(f"tango://{tango_host}/{door_name}")
         self._cond = threading.Condition()
-        self._run: _Run | None = None
+        self._run: RunCapture | None = None
         self._event_ids: list[int] = []
 
     # -- events -------------------------------------------------------------
@@ -100,29 +82,20 @@ class DoorClient:
                     run.saw_running = True
                 elif run.saw_running:
                     run.final_state = str(value)
-            elif name in _STREAMS:
-                lines = [ln for ln in value or () if ln not in _BLOCK_MARKERS]
-                run.lines[_STREAMS[name]].extend(lines)
+            elif name in STREAMS:
+                run.add_lines(name, value)
             elif name == "macrostatus":
-                self._on_status(run, value)
+                run.add_statuses(value[1])  # (format "utf8_json", data)
             elif name == "result":
-                values = list(value or ())
-                run.result = values[0] if len(values) == 1 else values or None
+                run.set_result(value)
             self._cond.notify_all()
-
-    @staticmethod
-    def _on_status(run: _Run, value: Any) -> None:
-        _format, data = value  # ("utf8_json", b"[{id, state, ...}, ...]")
-        for status in json.loads(data) if data else ():
-            if "id" in status and "state" in status:
-                run.statuses[str(status["id"])] = status["state"]
 
     # -- running ------------------------------------------------------------
     def start(self, *macro: str | list[str]) -> None:
         """Send RunMacro and return at once; a rejection is reported by wait()."""
         line = macro_line(*macro)
         self._subscribe()
-        run = _Run(line, time.monotonic())
+        run = RunCapture(line)
         with self._cond:
             if self._run is not None:
                 raise RuntimeError("a macro started by this client has not been waited for")
@@ -148,58 +121,43 @@ class DoorClient:
         if run is None:
             raise RuntimeError("no macro was started")
         deadline = time.monotonic() + timeout
-        with self._cond:
-            while run.rejected is None and run.final_state is None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(
-                        f"{' '.join(run.macro)!r} still running after {timeout:g} s; "
-                        f"output so far: {run.lines['output'][-5:]}"
-                    )
-                self._cond.wait(min(left, 0.5))
-                if time.monotonic() - max(run.last_event, run.t0) > _POLL_AFTER:
-                    self._poll_state(run)
-            self._run = None
-        return self._result(run)
+        while True:
+            with self._cond:
+                if not run.done:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError(
+                            f"{' '.join(run.macro)!r} still running after {timeout:g} s; "
+                            f"output so far: {run.lines['output'][-5:]}"
+                        )
+                    self._cond.wait(min(left, 0.5))
+                if run.done:
+                    self._run = None
+                    return run.to_result(self._state_name() if run.rejected else "")
+                silent = time.monotonic() - max(run.last_event, run.t0) > _POLL_AFTER
+            if silent:  # poll outside the lock: events keep flowing meanwhile
+                self._poll_state(run)
 
-    def _poll_state(self, run: _Run) -> None:
-        """Safety net if the final State event was lost: trust a polled idle state."""
+    def _poll_state(self, run: RunCapture) -> None:
+        """Safety net against a lost final State event (never seen so far).
+
+        An idle state must be polled twice, _IDLE_GRACE apart, without the final
+        event arriving in between: a macro that has just ended still has its
+        last lines in flight, and the event must win then.
+        """
         try:
             state = self.proxy.state()
         except tango.DevFailed:
             return
-        if state not in _BUSY:
-            log.warning("door %s: no final State event, polled %s", self.door_name, state)
-            run.final_state = str(state)
-
-    def _result(self, run: _Run) -> MacroResult:
-        errors = list(run.lines["errors"])
-        if run.rejected is not None:  # RunMacro refused it: unknown macro, door busy, ...
-            errors.append(run.rejected)
-            ok, state, status = False, self._state_name(), "rejected"
-        else:
-            if run.top_ids:
-                top = [run.statuses.get(i, "") for i in run.top_ids]
-                finished = all(s == "finish" for s in top)
-            else:  # reply not understood: judge by every macro seen
-                top = list(run.statuses.values())[:1]
-                finished = not any(
-                    s in ("stop", "abort", "exception") for s in run.statuses.values()
-                )
-            state, status = run.final_state or "", top[-1] if top else ""
-            ok = state == "ON" and finished
-        return MacroResult(
-            ok=ok,
-            state=state,
-            output=run.lines["output"],
-            info=run.lines["info"],
-            warnings=run.lines["warnings"],
-            errors=errors,
-            result=run.result,
-            seconds=time.monotonic() - run.t0,
-            macro=run.macro,
-            status=status,
-        )
+        now = time.monotonic()
+        with self._cond:
+            if state in _BUSY or run.final_state is not None:
+                run.idle_since = None
+            elif run.idle_since is None:
+                run.idle_since = now
+            elif now - run.idle_since >= _IDLE_GRACE:
+                log.warning("door %s: no final State event, polled %s", self.door_name, state)
+                run.final_state = str(state)
 
     def _state_name(self) -> str:
         try:
@@ -257,7 +215,7 @@ class DoorClient:
                     raise RuntimeError("no macro was started")
                 if any(text in line for line in run.lines["output"]):
                     return
-                if run.rejected is not None or run.final_state is not None:
+                if run.done:
                     raise TimeoutError(f"macro ended without printing {text!r}")
                 left = deadline - time.monotonic()
                 if left <= 0:

@@ -3,11 +3,14 @@
 Listening sockets (checked with ``ss -ltnp``): ``-ORBendPoint giop:tcp:127.0.0.1:0``
 puts the CORBA endpoint on 127.0.0.1 (port chosen by the OS) and cppTango binds
 its ZMQ event and heartbeat sockets to that same IP, so all three listening
-sockets are on 127.0.0.1. Without the option they would be on 0.0.0.0.
+sockets are on 127.0.0.1. Without the option they would be on 0.0.0.0. As for the
+database, omniORB adds a Unix-domain socket in /tmp/omni-<user>/ (not a network
+listener).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -115,10 +118,8 @@ class SardanaServer:
     def env(self) -> dict[str, str]:
         env = self.db.env()
         # macro/recorder/controller files import sardana_nxsas by its absolute name
-        pythonpath = [str(self._package_root())] + [
-            p for p in env.get("PYTHONPATH", "").split(":") if p
-        ]
-        env["PYTHONPATH"] = ":".join(pythonpath)
+        inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env["PYTHONPATH"] = os.pathsep.join([str(self._package_root()), *inherited])
         env.update(self.extra_env)
         return env
 

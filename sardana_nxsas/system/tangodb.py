@@ -5,7 +5,9 @@ CORBA endpoint is 127.0.0.1:PORT because the server is given
 ``-ORBendPoint giop:tcp:127.0.0.1:PORT`` (built by ``--host/--port``); cppTango
 binds its ZMQ event and heartbeat sockets to the IP given in ORBendPoint, so
 these two (OS-chosen ports) are on 127.0.0.1 as well. Nothing listens on
-0.0.0.0, so TANGO_ZMQ_EVENT_PORT / ORBendPointPublish are not needed.
+0.0.0.0, so TANGO_ZMQ_EVENT_PORT / ORBendPointPublish are not needed. omniORB
+also opens a Unix-domain socket in /tmp/omni-<user>/ (same-host transport, not
+reachable from the network; removed when the server exits).
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ import pytest
 from sardana_nxsas.paths import plugin_dir
 from sardana_nxsas.system.door import DoorClient
 from sardana_nxsas.system.sardana_server import SardanaServer
+from sardana_nxsas.system.simulated_instrument import (
+    SimulatedInstrument,
+    start_simulated_instrument,
+)
 from sardana_nxsas.system.tangodb import TangoDatabase
 
 # Macros only the launcher tests use; in a directory after ours in MacroPath.
@@ -91,3 +95,18 @@ def sardana_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sardana
     finally:
         server.stop()
         db.stop()
+
+
+@pytest.fixture(scope="session")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatedInstrument]:
+    """The demo's simulated instrument (Pilatus 300K) with a data root of its own."""
+    base = tmp_path_factory.mktemp("simulated-instrument")
+    with start_simulated_instrument(base / "work", base / "data", "pilatus300k") as instrument:
+        yield instrument
+
+
+@pytest.fixture
+def door(simulated: SimulatedInstrument) -> Iterator[DoorClient]:
+    """The simulated instrument's Door, left without an open exposure after each test."""
+    yield simulated.door
+    simulated.door.run("usenv NxsSession")  # a test that failed half-way must not leak its session

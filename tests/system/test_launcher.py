@@ -173,7 +173,10 @@ def test_plugin_setup_writes_properties(sardana_system: SardanaSystem) -> None:
     ours = {k: str(plugin_dir(k)) for k in ("macros", "recorders", "controllers")}
     db.put_device_property(
         "macroserver/nxsastest/1",
-        {"PoolNames": ["Pool_nxsastest"], "MacroPath": [f"/opt/site/macros{os.pathsep}{ours['macros']}"]},
+        {
+            "PoolNames": ["Pool_nxsastest"],
+            "MacroPath": [f"/opt/site/macros{os.pathsep}{ours['macros']}"],
+        },
     )
     db.put_device_property("pool/nxsastest/1", {"PoolPath": ["/opt/site/ctrls"]})
 
@@ -210,3 +213,11 @@ def test_spock_profile_runs_a_macro(sardana_system: SardanaSystem) -> None:
         cwd=sardana_system.workdir,
     )
     assert "NxsasSpockTest = 42" in done.stdout, done.stdout + done.stderr
+
+
+def test_run_timeout_stops_the_macro(sardana_system: SardanaSystem, dummy_mg: str) -> None:
+    door = sardana_system.door
+    with pytest.raises(TimeoutError, match="still running"):
+        door.run("ct", "10", dummy_mg, timeout=0.5)
+    assert door.proxy.state() == tango.DevState.ON  # stopped, not left running
+    assert door.run("ct", "0.05", dummy_mg).ok
