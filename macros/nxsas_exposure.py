@@ -57,7 +57,7 @@ def _detector_channel(macro, settings):
     if mg is None:
         raise NxsError(f"ActiveMntGrp names {mg_name!r}, which does not exist: set an existing one")
     wanted = load_instrument(settings.instrument_file).detector.channel
-    images = [ch for ch in mg.getChannelsEnabledInfo() if len(getattr(ch, "shape", []) or []) == 2]
+    images = [ch for ch in mg.getChannelsEnabledInfo() if getattr(ch, "ndim", None) == 2]
     if wanted:
         images = [ch for ch in images if wanted in (ch.name, ch.label, ch.full_name)]
     if len(images) != 1:
@@ -87,19 +87,21 @@ def begin(macro, prefix, title):
             f"files already existed at FSN {', '.join(map(str, allocation.skipped))} "
             f"of {session.prefix}: using {session.fsn}"
         )
+    session.extra = {
+        "mg": mg.getName(),
+        "channel": channel.name,
+        "channel_full_name": channel.full_name,
+    }
     try:
-        saved = (
-            mg.getValueRefEnabled(channel.name).get(channel.name),
-            mg.getValueRefPattern(channel.name).get(channel.name),
-        )
-        mg.setValueRefPattern(_pattern(session.cbf), channel.name)
-        mg.setValueRefEnabled(True, channel.name)
-        session.extra = {
-            "mg": mg.getName(),
-            "channel": channel.name,
-            "channel_full_name": channel.full_name,
-            "saved_ref": list(saved),
-        }
+        # A referable channel (a Pilatus through LImA, the simulated one) writes the
+        # CBF itself at the FSN's name; any other hands ct an array, written by us.
+        if "value_ref_enabled" in channel.raw_data:
+            session.extra["saved_ref"] = [
+                channel.raw_data.get("value_ref_enabled"),
+                channel.raw_data.get("value_ref_pattern"),
+            ]
+            mg.setValueRefPattern(_pattern(session.cbf), channel.name)
+            mg.setValueRefEnabled(True, channel.name)
         macro.setEnv(SESSION_ENV, session.to_dict())
     except BaseException as exc:
         end_exposure(session, settings, status="failed", reason=f"nxsbegin failed: {exc}")

@@ -137,6 +137,8 @@ def record_counts(
     session.monitor = monitor
     session.counters = dict(counters)
     if isinstance(frame, np.ndarray):
+        if not np.issubdtype(frame.dtype, np.integer):  # Tango images arrive as float64
+            frame = np.rint(frame)
         header = cbf_header(load_instrument(settings.instrument_file), count_time, datetime.now())
         write_cbf(Path(session.cbf), frame, header)
         session.frame_file = session.cbf

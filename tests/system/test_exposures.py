@@ -186,3 +186,24 @@ def test_bad_configuration_is_reported(simulated, door, tmp_path: Path) -> None:
         assert "2D channel" in one_line_error(door.run("nxsbegin crd"))
     finally:
         run_ok(door, "senv ActiveMntGrp mg_saxs")
+
+
+def test_a_channel_without_value_referencing_gets_its_cbf_written_by_us(simulated, door) -> None:
+    plain = simulated.workdir / "plain-detector.toml"
+    plain.write_text(simulated.instrument_file.read_text().replace('"pilatus"', '"plain2d"'))
+    run_ok(door, "defctrl BasicDummyTwoDController plainctrl")
+    run_ok(door, "defelem plain2d plainctrl 1")
+    run_ok(door, "defmeas mg_plain timer plain2d")
+    fsn = next_fsn(simulated, "tst")
+    try:
+        run_ok(door, "senv ActiveMntGrp mg_plain")
+        run_ok(door, f"senv NxsInstrumentFile {plain}")
+        run_ok(door, "expose 1 1 tst")  # the dummy image peaks at (time * 1.0)**2
+    finally:
+        run_ok(door, "senv ActiveMntGrp mg_saxs")
+        run_ok(door, f"senv NxsInstrumentFile {simulated.instrument_file}")
+    report = validate_exposure(root(simulated).nxs_path("tst", fsn))
+    assert report.ok, report.errors
+    frame, header = read_cbf(root(simulated).cbf_path("tst", fsn))
+    assert frame.shape == (1024, 1024) and frame.max() > 0
+    assert header["exposure_time"] == pytest.approx(1)
