@@ -5,6 +5,8 @@ group, then call the core library (``sardana_nxsas``), which allocates the FSN
 and writes the files. See docs/tutorial/spock-session.md.
 """
 
+import os
+
 from sardana.macroserver.macro import Hookable, Macro, Optional, Type
 from sardana.macroserver.macros.standard import ct as _stock_ct
 from sardana.macroserver.msexception import UnknownEnv
@@ -44,8 +46,21 @@ def _settings(macro):
 
 
 def _open_session(macro):
+    """The open exposure, or None; one left open by a MacroServer that died is closed."""
     data = _env(macro, SESSION_ENV)
-    return Session.from_dict(data) if data else None
+    if not data:
+        return None
+    session = Session.from_dict(data)
+    if session.extra.get("server_pid", os.getpid()) != os.getpid():
+        # counted before the crash: the record is whole; otherwise it failed
+        status = "complete" if session.frame_file else "failed"
+        summary = finish(macro, status, "the MacroServer stopped during this exposure")
+        macro.warning(
+            f"{session.identifier} was left open by a MacroServer that stopped; "
+            f"closed it: {summary.line()}"
+        )
+        return None
+    return session
 
 
 def _detector_channel(macro, settings):
@@ -75,10 +90,9 @@ def _pattern(path):
 
 def begin(macro, prefix, title):
     """nxsbegin's work, also used by expose."""
-    if _open_session(macro) is not None:
-        raise SessionError(
-            f"{_open_session(macro).identifier} is still open: finish it with nxsend"
-        )
+    current = _open_session(macro)
+    if current is not None:
+        raise SessionError(f"{current.identifier} is still open: finish it with nxsend")
     settings = _settings(macro)
     mg, channel = _detector_channel(macro, settings)
     session, allocation = begin_exposure(settings, prefix or settings.default_prefix, title)
@@ -91,6 +105,7 @@ def begin(macro, prefix, title):
         "mg": mg.getName(),
         "channel": channel.name,
         "channel_full_name": channel.full_name,
+        "server_pid": os.getpid(),  # tells a session of a MacroServer that died
     }
     try:
         # A referable channel (a Pilatus through LImA, the simulated one) writes the

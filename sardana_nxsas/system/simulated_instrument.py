@@ -52,6 +52,12 @@ class SimulatedInstrument:
     server: SardanaServer
     door: DoorClient
 
+    def restart_sardana(self) -> None:
+        """Stop (or reap a killed) Sardana server and start it again on the same DB."""
+        self.server.stop()
+        self.server.start()
+        self.door = self.server.door()
+
     def stop(self) -> None:
         try:
             self.server.stop()

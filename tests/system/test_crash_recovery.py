@@ -1,0 +1,62 @@
+"""FSNs and open exposures survive a MacroServer that is killed or restarted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+
+import h5py
+import pytest
+
+from sardana_nxsas.fsn import FsnCounter
+from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.system.simulated_instrument import SimulatedInstrument, start_simulated_instrument
+
+
+@pytest.fixture(scope="module")
+def instrument(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatedInstrument]:
+    base = tmp_path_factory.mktemp("crash")
+    with start_simulated_instrument(base / "work", base / "data") as inst:
+        yield inst
+
+
+def test_sigkill_during_ct_then_restart(instrument: SimulatedInstrument) -> None:
+    root = DataRoot(instrument.data_root)
+    assert instrument.door.run("expose 0.1").ok
+    killed = FsnCounter(root).next("crd")
+    assert instrument.door.run("nxsbegin crd doomed").ok
+    instrument.door.start("ct", "5")
+    instrument.door.wait_for_output(":", timeout=5)
+    os.kill(instrument.server.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    instrument.restart_sardana()
+
+    after = instrument.door.run("expose 0.1")
+    assert after.ok, after.errors
+    assert any(f"crd_{killed:05d} was left open" in w for w in after.warnings)
+    assert f"crd_{killed + 1:05d}" in after.text  # the killed exposure's number is not reused
+    with h5py.File(root.nxs_path("crd", killed)) as f:  # closed and readable
+        assert f["entry/status"][()] == b"failed"
+        assert "MacroServer stopped" in f["entry/status"].attrs["reason"]
+    assert validate_exposure(root.nxs_path("crd", killed + 1)).ok
+
+
+def test_deleted_store_resumes_after_the_files(instrument: SimulatedInstrument) -> None:
+    root = DataRoot(instrument.data_root)
+    highest = root.highest_fsn_on_disk("crd")
+    shutil.rmtree(root.state_dir / "fsn")
+    result = instrument.door.run("expose 0.1")
+    assert result.ok, result.errors
+    assert f"crd_{highest + 1:05d}" in result.text
+
+
+def test_clean_restart_continues_the_count(instrument: SimulatedInstrument) -> None:
+    root = DataRoot(instrument.data_root)
+    expected = FsnCounter(root).next("tst")
+    instrument.restart_sardana()
+    result = instrument.door.run("expose 0.1 1 tst")
+    assert f"tst_{expected:05d}" in result.text
