@@ -124,7 +124,11 @@ def parser() -> argparse.ArgumentParser:
         help="HOST:PORT of the Tango database (default: $TANGO_HOST)",
     )
     setup.add_argument("--macroserver", required=True, help="MacroServer device name or alias")
-    setup.add_argument("--pool", action="append", help="Pool device or alias (default: the MacroServer's PoolNames)")
+    setup.add_argument(
+        "--pool",
+        action="append",
+        help="Pool device or alias (default: the MacroServer's PoolNames)",
+    )
     setup.add_argument("--dry-run", action="store_true", help="show what would be written")
     setup.set_defaults(func=_cmd_setup)
 

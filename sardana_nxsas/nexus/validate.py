@@ -89,6 +89,9 @@ def default_plot(nxroot: h5py.File) -> h5py.Dataset:
 def validate_exposure(path: Path) -> Report:
     path = Path(path)
     report = Report(path)
+    if not path.is_file():
+        report.errors.append("no such file")
+        return report
     try:
         nxroot = h5py.File(path, "r")
     except OSError as exc:

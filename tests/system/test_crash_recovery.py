@@ -14,7 +14,10 @@ import pytest
 from sardana_nxsas.fsn import FsnCounter
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.validate import validate_exposure
-from sardana_nxsas.system.simulated_instrument import SimulatedInstrument, start_simulated_instrument
+from sardana_nxsas.system.simulated_instrument import (
+    SimulatedInstrument,
+    start_simulated_instrument,
+)
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,11 @@ def test_three_step_exposure_writes_valid_cbf_and_nxs(simulated, door) -> None:
     summary = run_ok(door, "nxsend")
     nxs = root(simulated).nxs_path("crd", fsn)
     cbf = root(simulated).cbf_path("crd", fsn)
-    assert str(nxs) in summary.text and "Glassy_Carbon" in summary.text and "total counts" in summary.text
+    assert (
+        str(nxs) in summary.text
+        and "Glassy_Carbon" in summary.text
+        and "total counts" in summary.text
+    )
     report = validate_exposure(nxs)
     assert report.ok, report.errors
     frame, header = read_cbf(cbf)

@@ -31,7 +31,9 @@ def test_core_imports_neither_sardana_taurus_nor_qt() -> None:
 
 def test_plugin_files_have_unique_bare_names() -> None:
     # Sardana imports every plugin file as a top-level module by its bare name.
-    names = [p.stem for d in ("macros", "recorders", "controllers") for p in (REPO / d).glob("*.py")]
+    names = [
+        p.stem for d in ("macros", "recorders", "controllers") for p in (REPO / d).glob("*.py")
+    ]
     assert len(names) == len(set(names))
     import importlib.util
 
