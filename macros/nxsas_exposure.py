@@ -6,6 +6,7 @@ and writes the files. See docs/tutorial/spock-session.md.
 """
 
 import os
+import time
 
 from sardana.macroserver.macro import Hookable, Macro, Optional, Type
 from sardana.macroserver.macros.standard import ct as _stock_ct
@@ -136,9 +137,14 @@ def _restore_detector(macro, session):
         mg.setValueRefPattern(pattern, extra["channel"])
 
 
-def finish(macro, status="complete", reason=None):
-    """nxsend's work: finalise the file, restore the detector, close the session."""
+def finish(macro, status="complete", reason=None, counted=None):
+    """nxsend's work: finalise the file, restore the detector, close the session.
+
+    ``counted`` = (preset, elapsed) of a ct that did not finish.
+    """
     session = require_session(_env(macro, SESSION_ENV))
+    if counted is not None and session.count_time is None:
+        session.count_time, session.monitor = counted
     try:
         summary = end_exposure(session, _settings(macro), status=status, reason=reason)
     finally:
@@ -186,13 +192,18 @@ class ct(_stock_ct):
             raise NxsError(
                 f"exposure time {integ_time!r} s: give a positive finite number"
             ) from None
+        started = time.monotonic()
         try:
             _stock_ct.run(self, integ_time, countable_elem)
         except BaseException as exc:
             kind = "stopped" if "Stop" in type(exc).__name__ else "aborted"
             if "Stop" not in type(exc).__name__ and "Abort" not in type(exc).__name__:
                 kind = f"failed ({exc})"
-            summary = finish(self, status="aborted", reason=f"ct {kind} during counting")
+            # the time counted before the interruption, as well as the wall clock tells it
+            elapsed = min(float(integ_time), time.monotonic() - started)
+            summary = finish(
+                self, "aborted", f"ct {kind} during counting", counted=(float(integ_time), elapsed)
+            )
             self.warning(f"exposure {kind}: {summary.line()}")
             raise
         values = self.getData().data

@@ -85,6 +85,7 @@ def _print_keep_instructions(instrument: SimulatedInstrument, say: Callable[[str
     profile = create_spock_profile(
         instrument.server.names.door, instrument.db.tango_host, instrument.workdir / "ipython"
     )
+    instrument.detach()
     pids = " ".join(str(p) for p in (instrument.server.pid, instrument.db.pid) if p)
     say("")
     say("the system keeps running. Open spock on its Door with:")

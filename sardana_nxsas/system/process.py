@@ -52,6 +52,10 @@ class ManagedProcess:
         # a launcher that dies on an exception must not leave servers behind
         atexit.register(self.stop)
 
+    def detach(self) -> None:
+        """Leave the process running after this launcher exits (demo --keep)."""
+        atexit.unregister(self.stop)
+
     def running(self) -> bool:
         return self._popen is not None and self._popen.poll() is None
 

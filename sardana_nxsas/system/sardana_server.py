@@ -172,6 +172,13 @@ class SardanaServer:
             self._door = DoorClient(self.names.door, self.db.tango_host)
         return self._door
 
+    def detach(self) -> None:
+        """Keep the server running after this process exits; stop it by its PID."""
+        if self._door is not None:
+            self._door.close()
+            self._door = None
+        self._process.detach()
+
     def stop(self) -> None:
         if self._door is not None:
             self._door.close()  # unsubscribe first: no reconnection noise

@@ -58,6 +58,11 @@ class SimulatedInstrument:
         self.server.start()
         self.door = self.server.door()
 
+    def detach(self) -> None:
+        """Leave the servers running when this process exits (``demo --keep``)."""
+        self.server.detach()
+        self.db.detach()
+
     def stop(self) -> None:
         try:
             self.server.stop()

@@ -100,6 +100,10 @@ class TangoDatabase:
             return
         raise self._process.fail(f"did not answer within {timeout:.0f} s on {self.tango_host}")
 
+    def detach(self) -> None:
+        """Keep the database running after this process exits; stop it by its PID."""
+        self._process.detach()
+
     def stop(self) -> None:
         self._database = None
         self._process.stop()

@@ -119,6 +119,8 @@ def test_interrupted_ct_leaves_an_aborted_file_and_no_session(simulated, door, h
         assert f["entry/status"][()] == b"aborted"
         assert "during counting" in f["entry/status"].attrs["reason"]
         assert "end_time" in f["entry"]
+        assert f["entry/raw/control/preset"][()] == 5  # what was asked
+        assert 0.3 < f["entry/raw/control/integral"][()] < 4  # what was counted before the stop
     assert validate_exposure(root(simulated).nxs_path("crd", fsn)).status == "aborted"
     no_session = door.run("nxsend")
     assert not no_session.ok and any("no exposure is open" in e for e in no_session.errors)
