@@ -21,7 +21,7 @@ from sardana_nxsas.exposure import (
     record_counts,
     require_session,
 )
-from sardana_nxsas.fsn import FsnCounter
+from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
 from sardana_nxsas.instrument import load_instrument
 from sardana_nxsas.settings import Settings
 
@@ -64,7 +64,7 @@ def _open_session(macro):
     return session
 
 
-def _detector_channel(macro, settings):
+def _detector_channel(macro, instrument):
     """(measurement group, name of its 2D channel) or a one-line error."""
     mg_name = _env(macro, "ActiveMntGrp")
     if not mg_name:
@@ -72,7 +72,7 @@ def _detector_channel(macro, settings):
     mg = macro.getMeasurementGroup(mg_name)
     if mg is None:
         raise NxsError(f"ActiveMntGrp names {mg_name!r}, which does not exist: set an existing one")
-    wanted = load_instrument(settings.instrument_file).detector.channel
+    wanted = instrument.detector.channel
     images = [ch for ch in mg.getChannelsEnabledInfo() if getattr(ch, "ndim", None) == 2]
     if wanted:
         images = [ch for ch in images if wanted in (ch.name, ch.label, ch.full_name)]
@@ -95,8 +95,11 @@ def begin(macro, prefix, title):
     if current is not None:
         raise SessionError(f"{current.identifier} is still open: finish it with nxsend")
     settings = _settings(macro)
-    mg, channel = _detector_channel(macro, settings)
-    session, allocation = begin_exposure(settings, prefix or settings.default_prefix, title)
+    instrument = load_instrument(settings.instrument_file)
+    mg, channel = _detector_channel(macro, instrument)
+    session, allocation = begin_exposure(
+        settings, prefix or settings.default_prefix, title, instrument=instrument
+    )
     if allocation.skipped:
         macro.warning(
             f"files already existed at FSN {', '.join(map(str, allocation.skipped))} "
@@ -272,9 +275,7 @@ class lsfsn(Macro):
     """Last and next file sequence number (FSN) of every prefix."""
 
     def run(self):
-        settings = _settings(self)
-        rows = FsnCounter(settings.root).summary()
-        self.output(f"{'prefix':<8}{'last':>8}{'next':>8}")
-        for prefix, (last, nxt) in rows.items():
-            self.output(f"{prefix:<8}{'-' if last is None else last:>8}{nxt:>8}")
-        self.setData(rows)
+        counter = FsnCounter(_settings(self).root)
+        for line in lsfsn_lines(counter):
+            self.output(line)
+        self.setData(counter.summary())

@@ -64,14 +64,12 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 
 
 def _cmd_lsfsn(args: argparse.Namespace) -> int:
-    from sardana_nxsas.fsn import FsnCounter
+    from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
     from sardana_nxsas.layout import DEFAULT_PREFIXES, DataRoot
 
     prefixes = tuple(args.prefixes.split()) if args.prefixes else DEFAULT_PREFIXES
     root = DataRoot(Path(args.data), prefixes)
-    print(f"{'prefix':<8}{'last':>8}{'next':>8}")
-    for prefix, (last, nxt) in FsnCounter(root).summary().items():
-        print(f"{prefix:<8}{'-' if last is None else last:>8}{nxt:>8}")
+    print("\n".join(lsfsn_lines(FsnCounter(root))))
     return 0
 
 

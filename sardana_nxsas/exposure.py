@@ -86,14 +86,18 @@ def check_exposure_time(value: float) -> float:
 
 
 def begin_exposure(
-    settings: Settings, prefix: str, title: str, now: datetime | None = None
+    settings: Settings,
+    prefix: str,
+    title: str,
+    now: datetime | None = None,
+    instrument: InstrumentInfo | None = None,
 ) -> tuple[Session, Allocation]:
     """Check everything, allocate the FSN, create the .nxs exclusively."""
     root = settings.root
     prefix = root.prefix(prefix)
     title = check_title(title)
     root.check()
-    instrument = load_instrument(settings.instrument_file)
+    instrument = instrument or load_instrument(settings.instrument_file)
     root.ensure_dirs(prefix)
     allocation = FsnCounter(root).allocate(prefix)
     start = (now or datetime.now()).astimezone()

@@ -252,3 +252,11 @@ def _fsync_dir(folder: Path) -> None:
             raise
     finally:
         os.close(fd)
+
+
+def lsfsn_lines(counter: FsnCounter) -> list[str]:
+    """The ``lsfsn`` table: last and next FSN of every configured prefix."""
+    lines = [f"{'prefix':<8}{'last':>8}{'next':>8}"]
+    for prefix, (last, nxt) in counter.summary().items():
+        lines.append(f"{prefix:<8}{'-' if last is None else last:>8}{nxt:>8}")
+    return lines
