@@ -167,6 +167,18 @@ def _write_frame(raw: h5py.Group, detector: h5py.Group, frame: np.ndarray, codec
     data.attrs["long_name"] = "detector counts per pixel (-1: module gap or bad pixel)"
     plot = group(raw, "data", "NXdata", signal="data")
     link(plot, "data", data)
+    mask = pixel_mask(frame)
+    detector.create_dataset("pixel_mask", data=mask, **compression.dataset_options(codec, mask))
+    detector["pixel_mask"].attrs["long_name"] = "NXdetector bit field: bit 0 = gap (no sensor)"
+    detector.create_dataset("pixel_mask_applied", data=False)
+
+
+GAP = 1  # NXdetector pixel_mask bit 0: gap (pixel with no sensor)
+
+
+def pixel_mask(frame: np.ndarray) -> np.ndarray:
+    """The NXdetector bit field: Pilatus/Eiger frames mark gaps and dead pixels with -1."""
+    return np.where(frame < 0, np.int32(GAP), np.int32(0))
 
 
 def _write_frame_file(detector: h5py.Group, nxs_path: Path, frame_file: FrameFile) -> None:

@@ -59,6 +59,9 @@ def test_valid_nxsas_with_zero_errors(tmp_path: Path, instrument_file: Path) -> 
         assert plotted.shape == (619, 487)
         assert np.array_equal(plotted[()], frame())
         assert entry["raw/data/data"].attrs["target"] == "/entry/raw/instrument/detector/data"
+        mask = entry["raw/instrument/detector/pixel_mask"][()]
+        assert mask.dtype == np.int32 and mask.shape == (619, 487)
+        assert np.array_equal(mask == 1, frame() < 0) and mask[frame() >= 0].max() == 0
 
 
 def test_validator_can_fail(tmp_path: Path, instrument_file: Path) -> None:
