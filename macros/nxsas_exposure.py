@@ -23,7 +23,7 @@ from sardana_nxsas.exposure import (
 )
 from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
 from sardana_nxsas.instrument import load_instrument
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.settings import Settings, data_root_from_getter
 
 SESSION_ENV = "NxsSession"
 TITLE_ENV = "NxsTitle"
@@ -36,14 +36,18 @@ def _env(macro, key, default=None):
         return default
 
 
-def _settings(macro):
+def _getter(macro):
     def get(key):
         try:
             return macro.getEnv(key)
         except UnknownEnv:
             raise KeyError(key) from None
 
-    return Settings.from_getter(get)
+    return get
+
+
+def _settings(macro):
+    return Settings.from_getter(_getter(macro))
 
 
 def _open_session(macro):
@@ -143,16 +147,15 @@ def _restore_detector(macro, session):
 def finish(macro, status="complete", reason=None, counted=None):
     """nxsend's work: finalise the file, restore the detector, close the session.
 
-    ``counted`` = (preset, elapsed) of a ct that did not finish.
+    ``counted`` = (preset, elapsed) of a ct that did not finish. If finishing
+    fails (bad configuration, disk full), the session stays open for a retry.
     """
     session = require_session(_env(macro, SESSION_ENV))
     if counted is not None and session.count_time is None:
         session.count_time, session.monitor = counted
-    try:
-        summary = end_exposure(session, _settings(macro), status=status, reason=reason)
-    finally:
-        macro.setEnv(SESSION_ENV, {})
-        _restore_detector(macro, session)
+    summary = end_exposure(session, _settings(macro), status=status, reason=reason)
+    macro.setEnv(SESSION_ENV, {})
+    _restore_detector(macro, session)
     return summary
 
 
@@ -173,6 +176,9 @@ class nxsend(Macro):
     """Finish the open exposure: frame, checksum, monitor, end time; close the file."""
 
     def run(self):
+        data = _env(self, SESSION_ENV)
+        if data and _open_session(self) is None:
+            return  # it was left by a MacroServer that stopped: closed with a warning
         summary = finish(self)
         self.output(summary.line())
         self.setData(summary.identifier)
@@ -189,25 +195,26 @@ class ct(_stock_ct):
         session = _open_session(self)
         if session is None:
             return _stock_ct.run(self, integ_time, countable_elem)
-        try:
-            check_exposure_time(integ_time)
-        except NxsError:
-            raise NxsError(
-                f"exposure time {integ_time!r} s: give a positive finite number"
-            ) from None
+        check_exposure_time(integ_time)
+        if session.frame_file is not None:
+            raise SessionError(
+                f"{session.identifier} already has its frame: nxsend, then nxsbegin the next one"
+            )
         started = time.monotonic()
         try:
             _stock_ct.run(self, integ_time, countable_elem)
         except BaseException as exc:
-            kind = "stopped" if "Stop" in type(exc).__name__ else "aborted"
-            if "Stop" not in type(exc).__name__ and "Abort" not in type(exc).__name__:
-                kind = f"failed ({exc})"
+            cause = type(exc).__name__
+            interrupted = "Stop" in cause or "Abort" in cause
+            status = "aborted" if interrupted else "failed"
+            if interrupted:
+                why = ("stopped" if "Stop" in cause else "aborted") + " during counting"
+            else:
+                why = f"failed: {exc}"
             # the time counted before the interruption, as well as the wall clock tells it
             elapsed = min(float(integ_time), time.monotonic() - started)
-            summary = finish(
-                self, "aborted", f"ct {kind} during counting", counted=(float(integ_time), elapsed)
-            )
-            self.warning(f"exposure {kind}: {summary.line()}")
+            summary = finish(self, status, f"ct {why}", counted=(float(integ_time), elapsed))
+            self.warning(f"ct {why.split(':')[0]}; {summary.line()}")
             raise
         values = self.getData().data
         mg = self.getMeasurementGroup(session.extra["mg"])
@@ -219,6 +226,7 @@ class ct(_stock_ct):
             if full != frame_name and _is_scalar(v)
         }
         timers = [t for t in mg.getTimer().values() if t in counters]
+        session.timer = timers[0] if timers else None
         record_counts(
             session,
             _settings(self),
@@ -275,7 +283,7 @@ class lsfsn(Macro):
     """Last and next file sequence number (FSN) of every prefix."""
 
     def run(self):
-        counter = FsnCounter(_settings(self).root)
+        counter = FsnCounter(data_root_from_getter(_getter(self)))
         for line in lsfsn_lines(counter):
             self.output(line)
         self.setData(counter.summary())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -102,7 +103,10 @@ def write_cbf(path: Path, frame: np.ndarray, header: MiniCbfHeader) -> str:
             "_array_data.header_contents": header.text(),
         },
     )
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # a private folder beside the target: the temporary keeps the final name, which fabio
+    # also writes into the file as the CBF data block name
+    tmp_dir = Path(tempfile.mkdtemp(prefix=".cbf-", dir=path.parent))
+    tmp = tmp_dir / path.name
     try:
         image.write(str(tmp))
         with open(tmp, "rb+") as handle:
@@ -115,6 +119,7 @@ def write_cbf(path: Path, frame: np.ndarray, header: MiniCbfHeader) -> str:
             ) from None
     finally:
         tmp.unlink(missing_ok=True)
+        tmp_dir.rmdir()
     return sha256_file(path)
 
 

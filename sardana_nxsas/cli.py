@@ -66,8 +66,9 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 def _cmd_lsfsn(args: argparse.Namespace) -> int:
     from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
     from sardana_nxsas.layout import DEFAULT_PREFIXES, DataRoot
+    from sardana_nxsas.settings import words
 
-    prefixes = tuple(args.prefixes.split()) if args.prefixes else DEFAULT_PREFIXES
+    prefixes = words(args.prefixes) or DEFAULT_PREFIXES
     root = DataRoot(Path(args.data), prefixes)
     print("\n".join(lsfsn_lines(FsnCounter(root))))
     return 0
@@ -83,7 +84,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="sardana-nxsas", description=__doc__.splitlines()[0])
+    top = argparse.ArgumentParser(
+        prog="sardana-nxsas",
+        description="Standard NeXus/CBF data storage for laboratory SAXS instruments run by Sardana.",
+    )
     top.add_argument("--version", action="version", version=f"sardana-nxsas {__version__}")
     sub = top.add_subparsers(dest="command", required=True)
 

@@ -7,6 +7,7 @@ nxsbegin / ct / nxsend form, then one sample three times with ``expose``.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +62,7 @@ def run_demo(
         _print_keep_instructions(instrument, say)
     else:
         instrument.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
         say("stopped the Tango DB and Sardana.")
     return written
 

@@ -47,6 +47,7 @@ class Session:
     monitor: float | None = None
     counters: dict[str, float] = field(default_factory=dict)
     frame_file: str | None = None
+    timer: str | None = None  # the counter that measured the elapsed time (its value is s)
     extra: dict[str, Any] = field(default_factory=dict)  # adapter's own bookkeeping
 
     @property
@@ -81,7 +82,7 @@ class Summary:
 
 def check_exposure_time(value: float) -> float:
     if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise NxsError(f"exposure time {value!r} is not a positive finite number of seconds")
+        raise NxsError(f"exposure time {value!r}: give a positive finite number of seconds")
     return float(value)
 
 
@@ -175,6 +176,7 @@ def end_exposure(
         count_time=session.count_time,
         monitor_integral=session.monitor,
         counters=session.counters,
+        timer=session.timer,
         frame=frame,
         frame_file=frame_file,
         reason=reason,

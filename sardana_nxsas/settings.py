@@ -8,7 +8,6 @@
 | NxsDefaultPrefix    | prefix of ``expose`` without one          | crd                     |
 | NxsCompression      | gzip (plugin-free) / bslz4 / none         | gzip                    |
 
-The same names work as process environment variables for the command line.
 """
 
 from __future__ import annotations
@@ -34,19 +33,24 @@ class Settings:
 
     @classmethod
     def from_getter(cls, get: Getter) -> Settings:
-        data_root = _optional(get, "NxsDataRoot")
-        if not data_root:
-            raise ConfigError("no data root: set NxsDataRoot (senv NxsDataRoot /path/to/data)")
+        root = data_root_from_getter(get)
         instrument = _optional(get, "NxsInstrumentFile")
         if not instrument:
             raise ConfigError(
                 "no instrument description: set NxsInstrumentFile (senv NxsInstrumentFile /path/instrument.toml)"
             )
-        prefixes = _words(_optional(get, "NxsPrefixes")) or DEFAULT_PREFIXES
-        root = DataRoot(Path(str(data_root)).expanduser(), tuple(prefixes))
         default_prefix = root.prefix(str(_optional(get, "NxsDefaultPrefix") or "crd"))
         codec = compression.check(str(_optional(get, "NxsCompression") or compression.DEFAULT))
         return cls(root, Path(str(instrument)).expanduser(), default_prefix, codec)
+
+
+def data_root_from_getter(get: Getter) -> DataRoot:
+    """The data root and its prefixes alone (all that FSN bookkeeping needs)."""
+    data_root = _optional(get, "NxsDataRoot")
+    if not data_root:
+        raise ConfigError("no data root: set NxsDataRoot (senv NxsDataRoot /path/to/data)")
+    prefixes = words(_optional(get, "NxsPrefixes")) or DEFAULT_PREFIXES
+    return DataRoot(Path(str(data_root)).expanduser(), tuple(prefixes))
 
 
 def _optional(get: Getter, key: str) -> Any:
@@ -56,7 +60,8 @@ def _optional(get: Getter, key: str) -> Any:
         return None
 
 
-def _words(value: Any) -> tuple[str, ...]:
+def words(value: Any) -> tuple[str, ...]:
+    """A list of names given as a list or as one string separated by spaces or commas."""
     if value is None:
         return ()
     if isinstance(value, str):

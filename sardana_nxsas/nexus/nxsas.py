@@ -57,6 +57,7 @@ class ExposureResult:
     frame_file: FrameFile | None = None
     reason: str | None = None
     compression: str = compression.DEFAULT
+    timer: str | None = None  # which counter is the timer (its value is seconds, not counts)
 
 
 def iso(moment: datetime) -> str:
@@ -90,7 +91,7 @@ def create_exposure_file(path: Path, start: ExposureStart) -> None:
         text(entry, "entry_identifier", start.identifier)
         text(entry, "program_name", PROGRAM, version=__version__)
         text(entry, "status", "running")
-        raw = group(entry, RAW, "NXsubentry", default="data")
+        raw = group(entry, RAW, "NXsubentry")  # @default="data" once there is a frame
         text(raw, "definition", "NXsas")
         text(raw, "title", start.title)
         text(raw, "start_time", iso(start.start_time))
@@ -139,7 +140,11 @@ def complete_exposure_file(path: Path, result: ExposureResult) -> None:
         text(raw, "end_time", end)
         detector = raw["instrument/detector"]
         if result.count_time is not None:
-            number(detector, "count_time", result.count_time, "s")
+            # NXdetector/count_time is the elapsed counting time; the preset goes to NXmonitor
+            elapsed = (
+                result.count_time if result.monitor_integral is None else result.monitor_integral
+            )
+            number(detector, "count_time", elapsed, "s")
             monitor = group(raw, "control", "NXmonitor")
             text(monitor, "mode", "timer")
             number(monitor, "preset", result.count_time, "s")
@@ -148,7 +153,7 @@ def complete_exposure_file(path: Path, result: ExposureResult) -> None:
         if result.counters:
             counters = group(raw, "counters", "NXcollection")
             for name, value in result.counters.items():
-                number(counters, name, value, "counts")
+                number(counters, name, value, "s" if name == result.timer else "counts")
         if result.frame is not None:
             _write_frame(raw, detector, result.frame, result.compression)
         if result.frame_file is not None:
@@ -167,18 +172,22 @@ def _write_frame(raw: h5py.Group, detector: h5py.Group, frame: np.ndarray, codec
     data.attrs["long_name"] = "detector counts per pixel (-1: module gap or bad pixel)"
     plot = group(raw, "data", "NXdata", signal="data")
     link(plot, "data", data)
+    raw.attrs["default"] = "data"
     mask = pixel_mask(frame)
     detector.create_dataset("pixel_mask", data=mask, **compression.dataset_options(codec, mask))
-    detector["pixel_mask"].attrs["long_name"] = "NXdetector bit field: bit 0 = gap (no sensor)"
+    detector["pixel_mask"].attrs["long_name"] = "NXdetector bit field: bit 0 gap, bit 1 dead"
     detector.create_dataset("pixel_mask_applied", data=False)
 
 
-GAP = 1  # NXdetector pixel_mask bit 0: gap (pixel with no sensor)
+GAP, DEAD = 1, 2  # NXdetector pixel_mask bits 0 (gap: no sensor) and 1 (dead)
 
 
 def pixel_mask(frame: np.ndarray) -> np.ndarray:
-    """The NXdetector bit field: Pilatus/Eiger frames mark gaps and dead pixels with -1."""
-    return np.where(frame < 0, np.int32(GAP), np.int32(0))
+    """The NXdetector bit field from a Pilatus-style frame: -1 gaps, other negatives bad."""
+    mask = np.zeros(frame.shape, np.int32)
+    mask[frame == -1] = GAP
+    mask[frame < -1] = DEAD
+    return mask
 
 
 def _write_frame_file(detector: h5py.Group, nxs_path: Path, frame_file: FrameFile) -> None:
@@ -186,7 +195,7 @@ def _write_frame_file(detector: h5py.Group, nxs_path: Path, frame_file: FrameFil
     relative = os.path.relpath(frame_file.path, Path(nxs_path).parent)
     text(note, "file_name", relative)
     text(note, "type", "application/x-cbf")
-    text(note, "algorithm", "SHA-256")
+    text(note, "algorithm", "sha256")
     text(note, "checksum", frame_file.sha256)
     text(note, "description", "the detector's own frame file (miniCBF), path relative to this file")
 

@@ -63,3 +63,20 @@ def test_clean_restart_continues_the_count(instrument: SimulatedInstrument) -> N
     instrument.restart_sardana()
     result = instrument.door.run("expose 0.1 1 tst")
     assert f"tst_{expected:05d}" in result.text
+
+
+def test_nxsend_after_a_crash_closes_the_left_exposure_with_its_reason(
+    instrument: SimulatedInstrument,
+) -> None:
+    root = DataRoot(instrument.data_root)
+    left = FsnCounter(root).next("tst")
+    assert instrument.door.run("nxsbegin tst left").ok
+    assert instrument.door.run("ct 0.1").ok  # counted: the record is whole
+    os.kill(instrument.server.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    instrument.restart_sardana()
+    result = instrument.door.run("nxsend")
+    assert result.ok and any("was left open" in w for w in result.warnings)
+    with h5py.File(root.nxs_path("tst", left)) as f:
+        assert f["entry/status"][()] == b"complete"
+        assert "MacroServer stopped" in f["entry/status"].attrs["reason"]

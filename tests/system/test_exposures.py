@@ -213,3 +213,28 @@ def test_a_channel_without_value_referencing_gets_its_cbf_written_by_us(simulate
     frame, header = read_cbf(root(simulated).cbf_path("tst", fsn))
     assert frame.shape == (1024, 1024) and frame.max() > 0
     assert header["exposure_time"] == pytest.approx(1)
+
+
+def test_one_frame_per_exposure(simulated, door) -> None:
+    fsn = next_fsn(simulated, "tst")
+    run_ok(door, "nxsbegin tst twice")
+    run_ok(door, "ct 0.1")
+    second = door.run("ct 0.1")
+    assert "already has its frame" in one_line_error(second)
+    run_ok(door, "nxsend")
+    assert validate_exposure(root(simulated).nxs_path("tst", fsn)).ok
+
+
+def test_a_failed_nxsend_keeps_the_exposure_open_for_a_retry(simulated, door) -> None:
+    fsn = next_fsn(simulated, "tst")
+    run_ok(door, "nxsbegin tst retry")
+    run_ok(door, "ct 0.1")
+    try:
+        run_ok(door, "senv NxsCompression zip")
+        assert "NxsCompression" in one_line_error(door.run("nxsend"))
+    finally:
+        run_ok(door, "senv NxsCompression gzip")
+    run_ok(door, "nxsend")
+    assert validate_exposure(root(simulated).nxs_path("tst", fsn)).ok
+    with h5py.File(root(simulated).nxs_path("tst", fsn)) as f:
+        assert f["entry/raw/counters/timer"].attrs["units"] == "s"

@@ -44,6 +44,7 @@ def test_fabio_reads_it_as_a_pilatus_cbf(tmp_path: Path) -> None:
     image = fabio.open(str(path))
     assert image.header["_array_data.header_convention"] == "PILATUS_1.2"
     assert image.shape == (619, 487)
+    assert b"\r\ndata_x\r\n" in path.read_bytes()[:4096]  # the data block is named after the file
 
 
 def test_never_overwrites(tmp_path: Path) -> None:
