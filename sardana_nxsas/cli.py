@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from sardana_nxsas import __version__
+from sardana_nxsas import __version__, cli_instrument
 from sardana_nxsas.errors import NxsError
 
 
@@ -138,6 +138,8 @@ def parser() -> argparse.ArgumentParser:
     lsfsn.add_argument("--data", required=True, help="data root")
     lsfsn.add_argument("--prefixes", help="space-separated prefixes (default: crd scn tra tst gsx)")
     lsfsn.set_defaults(func=_cmd_lsfsn)
+
+    cli_instrument.add_parser(sub)
     return top
 
 

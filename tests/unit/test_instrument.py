@@ -19,9 +19,9 @@ def test_loads_quantities_and_converts_beam_centre(instrument_file: Path) -> Non
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('type = "Fixed Tube X-ray"\n', "", "missing source.type"),
-        ("value = 1000.0", 'value = "far"', "detector.distance.value must be a number"),
-        ('units = "pixel" }\nbeam', 'units = "mm" }\nbeam', 'beam_center_x.units must be "pixel"'),
+        ('type = "Fixed Tube X-ray"\n', "", "source.type: missing"),
+        ("value = 1000.0", 'value = "far"', "detector.distance.value: must be a number"),
+        ('units = "pixel" }\nbeam', 'units = "mm" }\nbeam', 'beam_center_x.units: must be "pixel"'),
         ("error = 0.5", "error = -0.5", "must not be negative"),
         ("[source]", "[source", "not valid TOML"),
     ],
