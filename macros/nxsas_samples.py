@@ -1,0 +1,264 @@
+"""Sample macros of sardana-nxsas: ``nxssample`` defines, changes, lists and chooses samples.
+
+One macro with an action word and free words after it: Sardana lets the last
+repeat parameter go without brackets, so spock takes the words as typed. A thin
+adapter: the registry (a JSON file in the data root, shared by every Door) and
+the word syntax live in the core (sardana_nxsas.sample_store, .sample_text).
+Tango strings are Latin-1: everything printed goes through door_text (other
+characters as \\uXXXX) and typed words through from_door (the reverse).
+See docs/how-to/manage-samples.md.
+"""
+
+import re
+
+from sardana.macroserver.macro import Macro, Type
+from sardana.macroserver.msexception import UnknownEnv
+
+from sardana_nxsas.errors import NxsError
+from sardana_nxsas.sample_store import registry_for, spock_quote
+from sardana_nxsas.sample_text import CLEAR, describe, door_text, from_door, parse_changes, table
+from sardana_nxsas.samples import Sample
+from sardana_nxsas.settings import Settings
+
+SAMPLE_ENV = "NxsSample"  # the chosen sample's name
+TITLE_ENV = "NxsTitle"  # the title expose gives its exposures (macros/nxsas_exposure.py)
+MOTORS_ENV = "NxsSampleMotors"  # the x and y sample motors that `use NAME move` drives
+DEFAULT_MOTORS = ("samx", "samy")
+ACTIONS = ("list", "show", "add", "set", "rename", "remove", "use")
+
+
+def _env(macro, key, default=None):
+    try:
+        return macro.getEnv(key)
+    except UnknownEnv:
+        return default
+
+
+def _set_text(macro, key, text):
+    # Sardana stores str values through ast.literal_eval: "1", "None" or "[2]" would
+    # come back as int, None, list. A repr() always comes back as the string itself.
+    if macro.setEnv(key, text)[1] != text:
+        macro.setEnv(key, repr(text))
+
+
+def _unset(macro, key):
+    if _env(macro, key) is not None:
+        macro.unsetEnv(key)
+
+
+def _registry(macro):
+    def get(key):
+        try:
+            return macro.getEnv(key)
+        except UnknownEnv:
+            raise KeyError(key) from None
+
+    return registry_for(Settings.from_getter(get).root)
+
+
+def _words(words, least, most, usage):
+    if not least <= len(words) <= most:
+        raise NxsError(f"usage: nxssample {usage}")
+    return words
+
+
+def _say(macro, line):
+    macro.output(door_text(line))  # never as a format string: names may hold "%"
+
+
+def _warn(macro, line):
+    macro.warning(door_text(line))
+
+
+def _report(macro, verb, sample):
+    _say(macro, f"{verb} {sample.name!r}:")
+    for line in describe(sample):
+        _say(macro, "  " + line)
+    for warning in sample.warnings():
+        _warn(macro, warning)
+    macro.setData(sample.to_dict())
+
+
+def _title_problem(sample):
+    """Why ``sample``'s title cannot be NxsTitle, or None.
+
+    expose prints its title through the Door, and a macro printing a character
+    beyond Latin-1 fails (a series would stop after its first file).
+    """
+    title = sample.exposure_title
+    if door_text(title) == title:
+        return None
+    return (
+        f"the title {title!r} of {sample.name!r} has characters the Door cannot print: "
+        f"give it a Latin-1 title: nxssample set {spock_quote(sample.name)} title TEXT"
+    )
+
+
+def _follow(macro, old, new):
+    """Keep NxsSample and NxsTitle in step when the chosen sample is changed or removed.
+
+    NxsTitle follows only while it still holds the sample's title: an operator's
+    own `senv NxsTitle ...` is left alone.
+    """
+    if _env(macro, SAMPLE_ENV) != old.name:
+        return
+    title_follows = _env(macro, TITLE_ENV) == old.exposure_title
+    if new is None:
+        _unset(macro, SAMPLE_ENV)
+        if title_follows:
+            _unset(macro, TITLE_ENV)
+        _warn(macro, f"{old.name!r} was the chosen sample: no sample is chosen now")
+        return
+    if title_follows and _title_problem(new):
+        _unset(macro, SAMPLE_ENV)
+        _unset(macro, TITLE_ENV)
+        _warn(macro, f"no sample is chosen now: {_title_problem(new)}")
+        return
+    _set_text(macro, SAMPLE_ENV, new.name)
+    if title_follows and new.exposure_title != old.exposure_title:
+        _set_text(macro, TITLE_ENV, new.exposure_title)
+        _say(macro, f"exposures are now titled {new.exposure_title!r} ({TITLE_ENV})")
+
+
+def _motors(macro):
+    value = _env(macro, MOTORS_ENV) or DEFAULT_MOTORS
+    # `senv NxsSampleMotors samx samy` stores the string "(samx, samy)"
+    names = re.findall(r"[^\s,()\[\]'\"]+", value) if isinstance(value, str) else list(value)
+    if len(names) != 2:
+        raise NxsError(
+            f"{MOTORS_ENV} = {value!r} must name two motors, x then y: "
+            f"senv {MOTORS_ENV} {' '.join(DEFAULT_MOTORS)}"
+        )
+    for name in names:
+        try:
+            found = macro.getMoveable(str(name))
+        except Exception:  # Sardana raises various errors for unknown names
+            found = None
+        if found is None:
+            raise NxsError(
+                f"sample motor {name!r} does not exist: set {MOTORS_ENV} to your x and y motors"
+            )
+    return [str(n) for n in names]
+
+
+class nxssample(Macro):
+    """Define, change, list and choose samples (the registry in the data root).
+
+    nxssample [list] | show NAME | add NAME [FIELD VALUE [ERROR]]... |
+    set NAME FIELD VALUE [ERROR]... | rename NAME NEW | remove NAME | use [NAME [move] | -]
+
+    Fields: title, thickness (cm), transmission, x, y (mm), distminus (mm),
+    category, situation, description, date (YYYY-MM-DD or today), prepared_by,
+    project; `-` clears a field. Quote names with spaces: "REV 1".
+    """
+
+    param_def = [
+        ["action", Type.String, "list", "one of: " + ", ".join(ACTIONS)],
+        [
+            "words",
+            # default "None": Sardana drops a word spelled "none" and sends the
+            # default instead (e.g. `category none`); this brings it back.
+            [["word", Type.String, "None", "sample name, then fields and values"], {"min": 0}],
+            None,
+            "the sample name, then FIELD VALUE [ERROR]... (see nxssample's help)",
+        ],
+    ]
+
+    def run(self, action, words):
+        try:
+            action = action.casefold()
+            if action not in ACTIONS:
+                raise NxsError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
+            getattr(self, "_do_" + action)(_registry(self), [from_door(w) for w in words])
+        except NxsError as exc:
+            exc.args = (door_text(str(exc)),)  # the Door could not report it otherwise
+            raise
+
+    def _do_list(self, registry, words):
+        _words(words, 0, 0, "list")
+        samples = registry.list()
+        if not samples:
+            _say(self, "no samples defined: add one with nxssample add NAME FIELD VALUE ...")
+        else:
+            for line in table(samples, current=_env(self, SAMPLE_ENV), for_door=True):
+                _say(self, line)
+        self.setData([s.to_dict() for s in samples])
+
+    def _do_show(self, registry, words):
+        (name,) = _words(words, 1, 1, "show NAME")
+        sample = registry.get(name)
+        chosen = " (chosen)" if sample.name == _env(self, SAMPLE_ENV) else ""
+        _report(self, "sample" + chosen, sample)
+
+    def _do_add(self, registry, words):
+        name, *fields = _words(words, 1, 1000, "add NAME [FIELD VALUE [ERROR]] ...")
+        sample = registry.add(Sample(name).with_changes(**parse_changes(fields)))
+        _report(self, "added", sample)
+
+    def _do_set(self, registry, words):
+        name, *fields = _words(words, 3, 1000, "set NAME FIELD VALUE [ERROR] ...")
+        changes = parse_changes(fields)
+        old = registry.get(name)
+        new = registry.set(old.name, **changes)
+        _follow(self, old, new)
+        _report(self, "changed", new)
+
+    def _do_rename(self, registry, words):
+        name, new_name = _words(words, 2, 2, "rename NAME NEW_NAME")
+        old = registry.get(name)
+        new = registry.rename(old.name, new_name)
+        _follow(self, old, new)
+        _report(self, f"renamed {old.name!r} to", new)
+
+    def _do_remove(self, registry, words):
+        (name,) = _words(words, 1, 1, "remove NAME")
+        old = registry.remove(name)
+        _follow(self, old, None)
+        _say(self, f"removed {old.name!r}")
+        self.setData(old.to_dict())
+
+    def _do_use(self, registry, words):
+        _words(words, 0, 2, "use [NAME [move] | -]")
+        if not words:
+            current = _env(self, SAMPLE_ENV)
+            _say(self, f"chosen sample: {current!r}" if current else "no sample is chosen")
+            self.setData(current)
+            return
+        if words == [CLEAR]:
+            self._deselect(registry)
+            _say(self, "no sample is chosen")
+            return
+        if len(words) == 2 and words[1].casefold() != "move":
+            raise NxsError(f"usage: nxssample use NAME [move] (not {words[1]!r})")
+        sample = registry.get(words[0])
+        if _title_problem(sample):
+            raise NxsError(_title_problem(sample))
+        if len(words) == 2:
+            self._move_to(registry, sample)
+        _set_text(self, SAMPLE_ENV, sample.name)
+        _set_text(self, TITLE_ENV, sample.exposure_title)
+        _say(self, f"chosen sample {sample.name!r}: exposures are titled {sample.exposure_title!r}")
+        self.setData(sample.to_dict())
+
+    def _move_to(self, registry, sample):
+        x, y = sample.position_x, sample.position_y
+        if x is None or y is None:
+            raise NxsError(
+                f"sample {sample.name!r} has no position: "
+                f"nxssample set {spock_quote(sample.name)} x <mm> y <mm>"
+            )
+        motor_x, motor_y = _motors(self)
+        # The motors leave the chosen sample: if the move fails or is stopped, no
+        # sample is chosen, so no exposure is titled after a sample out of the beam.
+        self._deselect(registry)
+        self.execMacro("mv", [[motor_x, x], [motor_y, y]])
+        _say(self, f"moved {motor_x} to {x:g} mm, {motor_y} to {y:g} mm")
+
+    def _deselect(self, registry):
+        current = _env(self, SAMPLE_ENV)
+        if current is None:
+            return
+        sample = registry.find(current)
+        if _env(self, TITLE_ENV) in (current, sample and sample.exposure_title):
+            _unset(self, TITLE_ENV)
+        _unset(self, SAMPLE_ENV)
