@@ -10,8 +10,9 @@ import time
 
 from sardana.macroserver.macro import Hookable, Macro, Optional, Type
 from sardana.macroserver.macros.standard import ct as _stock_ct
-from sardana.macroserver.msexception import UnknownEnv
 
+from sardana_nxsas import macro_support as ms
+from sardana_nxsas.description import load_description, require_elements, resolve
 from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.exposure import (
     Session,
@@ -22,37 +23,18 @@ from sardana_nxsas.exposure import (
     require_session,
 )
 from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
-from sardana_nxsas.instrument import load_instrument
-from sardana_nxsas.settings import Settings, data_root_from_getter
+from sardana_nxsas.recording import MetadataRecorder, end_refs, readings_to_json
+from sardana_nxsas.sample_store import registry_for
+from sardana_nxsas.settings import data_root_from_getter
+from sardana_nxsas.snapshot import take_snapshot
 
 SESSION_ENV = "NxsSession"
 TITLE_ENV = "NxsTitle"
 
 
-def _env(macro, key, default=None):
-    try:
-        return macro.getEnv(key)
-    except UnknownEnv:
-        return default
-
-
-def _getter(macro):
-    def get(key):
-        try:
-            return macro.getEnv(key)
-        except UnknownEnv:
-            raise KeyError(key) from None
-
-    return get
-
-
-def _settings(macro):
-    return Settings.from_getter(_getter(macro))
-
-
 def _open_session(macro):
     """The open exposure, or None; one left open by a MacroServer that died is closed."""
-    data = _env(macro, SESSION_ENV)
+    data = ms.env(macro, SESSION_ENV)
     if not data:
         return None
     session = Session.from_dict(data)
@@ -70,7 +52,7 @@ def _open_session(macro):
 
 def _detector_channel(macro, instrument):
     """(measurement group, name of its 2D channel) or a one-line error."""
-    mg_name = _env(macro, "ActiveMntGrp")
+    mg_name = ms.env(macro, "ActiveMntGrp")
     if not mg_name:
         raise NxsError("no active measurement group: set ActiveMntGrp (senv ActiveMntGrp <mg>)")
     mg = macro.getMeasurementGroup(mg_name)
@@ -98,11 +80,20 @@ def begin(macro, prefix, title):
     current = _open_session(macro)
     if current is not None:
         raise SessionError(f"{current.identifier} is still open: finish it with nxsend")
-    settings = _settings(macro)
-    instrument = load_instrument(settings.instrument_file)
+    settings = ms.settings(macro)
+    description = load_description(settings.instrument_file)
+    require_elements(description, lambda kind, name: ms.element_exists(macro, kind, name))
+    instrument = resolve(description, {})
     mg, channel = _detector_channel(macro, instrument)
+    sample = _chosen_sample(macro, settings)
+    if not title:
+        title = ms.env(macro, TITLE_ENV) or (sample.exposure_title if sample else "untitled")
     session, allocation = begin_exposure(
-        settings, prefix or settings.default_prefix, title, instrument=instrument
+        settings,
+        prefix or settings.default_prefix,
+        str(title),
+        description=description,
+        sample=sample,
     )
     if allocation.skipped:
         macro.warning(
@@ -150,10 +141,10 @@ def finish(macro, status="complete", reason=None, counted=None):
     ``counted`` = (preset, elapsed) of a ct that did not finish. If finishing
     fails (bad configuration, disk full), the session stays open for a retry.
     """
-    session = require_session(_env(macro, SESSION_ENV))
+    session = require_session(ms.env(macro, SESSION_ENV))
     if counted is not None and session.count_time is None:
         session.count_time, session.monitor = counted
-    summary = end_exposure(session, _settings(macro), status=status, reason=reason)
+    summary = end_exposure(session, ms.settings(macro), status=status, reason=reason)
     macro.setEnv(SESSION_ENV, {})
     _restore_detector(macro, session)
     return summary
@@ -168,7 +159,7 @@ class nxsbegin(Macro):
     ]
 
     def run(self, prefix, title):
-        session = begin(self, prefix, title or _env(self, TITLE_ENV, "untitled"))
+        session = begin(self, prefix, title)
         self.output(f"{session.identifier} open: {session.nxs}")
 
 
@@ -176,7 +167,7 @@ class nxsend(Macro):
     """Finish the open exposure: frame, checksum, monitor, end time; close the file."""
 
     def run(self):
-        data = _env(self, SESSION_ENV)
+        data = ms.env(self, SESSION_ENV)
         if data and _open_session(self) is None:
             return  # it was left by a MacroServer that stopped: closed with a warning
         summary = finish(self)
@@ -200,10 +191,13 @@ class ct(_stock_ct):
             raise SessionError(
                 f"{session.identifier} already has its frame: nxsend, then nxsbegin the next one"
             )
+        settings = ms.settings(self)
+        recorder, refs, read = _start_metadata(self, session, settings)
         started = time.monotonic()
         try:
             _stock_ct.run(self, integ_time, countable_elem)
         except BaseException as exc:
+            _end_metadata(self, session, recorder, refs, read)
             cause = type(exc).__name__
             interrupted = "Stop" in cause or "Abort" in cause
             status = "aborted" if interrupted else "failed"
@@ -227,9 +221,10 @@ class ct(_stock_ct):
         }
         timers = [t for t in mg.getTimer().values() if t in counters]
         session.timer = timers[0] if timers else None
+        _end_metadata(self, session, recorder, refs, read)
         record_counts(
             session,
-            _settings(self),
+            settings,
             count_time=float(integ_time),
             monitor=counters[timers[0]] if timers else None,
             counters=counters,
@@ -266,12 +261,11 @@ class expose(Macro, Hookable):
         check_exposure_time(time)
         if nimages < 1:
             raise NxsError(f"nimages {nimages} must be at least 1")
-        title = _env(self, TITLE_ENV, "untitled")
         yield 0.0
         for index in range(nimages):
             for hook in self.getHooks("pre-exposure"):
                 hook()
-            begin(self, prefix, title)
+            begin(self, prefix, None)
             self.execMacro("ct", time)
             self.output(finish(self).line())
             for hook in self.getHooks("post-exposure"):
@@ -283,7 +277,46 @@ class lsfsn(Macro):
     """Last and next file sequence number (FSN) of every prefix."""
 
     def run(self):
-        counter = FsnCounter(data_root_from_getter(_getter(self)))
+        counter = FsnCounter(data_root_from_getter(ms.getter(self)))
         for line in lsfsn_lines(counter):
             self.output(line)
         self.setData(counter.summary())
+
+
+def _chosen_sample(macro, settings):
+    name = ms.env(macro, "NxsSample")
+    if not name:
+        return None
+    sample = registry_for(settings.root).find(str(name))
+    if sample is None:
+        raise NxsError(
+            f"NxsSample names {name!r}, which is not in the sample registry: nxssample use"
+        )
+    return sample
+
+
+def _start_metadata(macro, session, settings):
+    """Begin reading every source of the description while the detector counts."""
+    description = load_description(settings.instrument_file)
+    motors = [*macro.getMotors().keys(), *macro.getPseudoMotors().keys()]
+    refs = description.sources(motors)
+    read = ms.prepare_reader(macro, refs)
+    return MetadataRecorder(session.nxs, description, refs, read), refs, read
+
+
+def _end_metadata(macro, session, recorder, refs, read):
+    """Collect the metadata written while counting; read sensors and motors again."""
+    info = recorder.wait()
+    session.instrument_written = info is not None
+    if recorder.error:
+        macro.warning(
+            f"{session.identifier}: metadata not written ({recorder.error}); "
+            "the exposure goes on with the constants only"
+        )
+    elif info.missing:
+        items = ", ".join(f"{m.key} ({m.reason})" for m in info.missing[:5])
+        more = f" and {len(info.missing) - 5} more" if len(info.missing) > 5 else ""
+        macro.warning(f"{session.identifier}: missing metadata: {items}{more}")
+    end = take_snapshot(end_refs(refs), read)
+    session.end_readings = readings_to_json(end.readings)
+    session.end_seconds = recorder.seconds()

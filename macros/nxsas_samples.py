@@ -12,26 +12,18 @@ See docs/how-to/manage-samples.md.
 import re
 
 from sardana.macroserver.macro import Macro, Type
-from sardana.macroserver.msexception import UnknownEnv
 
+from sardana_nxsas import macro_support as ms
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.sample_store import registry_for, spock_quote
 from sardana_nxsas.sample_text import CLEAR, describe, door_text, from_door, parse_changes, table
 from sardana_nxsas.samples import Sample
-from sardana_nxsas.settings import Settings
 
 SAMPLE_ENV = "NxsSample"  # the chosen sample's name
 TITLE_ENV = "NxsTitle"  # the title expose gives its exposures (macros/nxsas_exposure.py)
 MOTORS_ENV = "NxsSampleMotors"  # the x and y sample motors that `use NAME move` drives
 DEFAULT_MOTORS = ("samx", "samy")
 ACTIONS = ("list", "show", "add", "set", "rename", "remove", "use")
-
-
-def _env(macro, key, default=None):
-    try:
-        return macro.getEnv(key)
-    except UnknownEnv:
-        return default
 
 
 def _set_text(macro, key, text):
@@ -42,18 +34,12 @@ def _set_text(macro, key, text):
 
 
 def _unset(macro, key):
-    if _env(macro, key) is not None:
+    if ms.env(macro, key) is not None:
         macro.unsetEnv(key)
 
 
 def _registry(macro):
-    def get(key):
-        try:
-            return macro.getEnv(key)
-        except UnknownEnv:
-            raise KeyError(key) from None
-
-    return registry_for(Settings.from_getter(get).root)
+    return registry_for(ms.settings(macro).root)
 
 
 def _words(words, least, most, usage):
@@ -100,9 +86,9 @@ def _follow(macro, old, new):
     NxsTitle follows only while it still holds the sample's title: an operator's
     own `senv NxsTitle ...` is left alone.
     """
-    if _env(macro, SAMPLE_ENV) != old.name:
+    if ms.env(macro, SAMPLE_ENV) != old.name:
         return
-    title_follows = _env(macro, TITLE_ENV) == old.exposure_title
+    title_follows = ms.env(macro, TITLE_ENV) == old.exposure_title
     if new is None:
         _unset(macro, SAMPLE_ENV)
         if title_follows:
@@ -121,7 +107,7 @@ def _follow(macro, old, new):
 
 
 def _motors(macro):
-    value = _env(macro, MOTORS_ENV) or DEFAULT_MOTORS
+    value = ms.env(macro, MOTORS_ENV) or DEFAULT_MOTORS
     # `senv NxsSampleMotors samx samy` stores the string "(samx, samy)"
     names = re.findall(r"[^\s,()\[\]'\"]+", value) if isinstance(value, str) else list(value)
     if len(names) != 2:
@@ -180,14 +166,14 @@ class nxssample(Macro):
         if not samples:
             _say(self, "no samples defined: add one with nxssample add NAME FIELD VALUE ...")
         else:
-            for line in table(samples, current=_env(self, SAMPLE_ENV), for_door=True):
+            for line in table(samples, current=ms.env(self, SAMPLE_ENV), for_door=True):
                 _say(self, line)
         self.setData([s.to_dict() for s in samples])
 
     def _do_show(self, registry, words):
         (name,) = _words(words, 1, 1, "show NAME")
         sample = registry.get(name)
-        chosen = " (chosen)" if sample.name == _env(self, SAMPLE_ENV) else ""
+        chosen = " (chosen)" if sample.name == ms.env(self, SAMPLE_ENV) else ""
         _report(self, "sample" + chosen, sample)
 
     def _do_add(self, registry, words):
@@ -220,7 +206,7 @@ class nxssample(Macro):
     def _do_use(self, registry, words):
         _words(words, 0, 2, "use [NAME [move] | -]")
         if not words:
-            current = _env(self, SAMPLE_ENV)
+            current = ms.env(self, SAMPLE_ENV)
             _say(self, f"chosen sample: {current!r}" if current else "no sample is chosen")
             self.setData(current)
             return
@@ -255,10 +241,10 @@ class nxssample(Macro):
         _say(self, f"moved {motor_x} to {x:g} mm, {motor_y} to {y:g} mm")
 
     def _deselect(self, registry):
-        current = _env(self, SAMPLE_ENV)
+        current = ms.env(self, SAMPLE_ENV)
         if current is None:
             return
         sample = registry.find(current)
-        if _env(self, TITLE_ENV) in (current, sample and sample.exposure_title):
+        if ms.env(self, TITLE_ENV) in (current, sample and sample.exposure_title):
             _unset(self, TITLE_ENV)
         _unset(self, SAMPLE_ENV)

@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 
 from sardana_nxsas.cbf import MiniCbfHeader, read_cbf, sha256_file, write_cbf
+from sardana_nxsas.description import InstrumentDescription, load_description
+from sardana_nxsas.description.units import convert
 from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.fsn import Allocation, FsnCounter
-from sardana_nxsas.instrument import InstrumentInfo, load_instrument
+from sardana_nxsas.instrument import InstrumentInfo, Quantity, load_instrument
 from sardana_nxsas.layout import check_title
 from sardana_nxsas.nexus.nxsas import (
     ExposureResult,
@@ -30,6 +32,8 @@ from sardana_nxsas.nexus.nxsas import (
     create_exposure_file,
     iso,
 )
+from sardana_nxsas.recording import end_values, readings_from_json
+from sardana_nxsas.samples import Sample
 from sardana_nxsas.settings import Settings
 
 
@@ -48,6 +52,10 @@ class Session:
     counters: dict[str, float] = field(default_factory=dict)
     frame_file: str | None = None
     timer: str | None = None  # the counter that measured the elapsed time (its value is s)
+    sample: str | None = None  # the chosen sample (registry name), if any
+    instrument_written: bool = False  # by ct, from the snapshot taken while counting
+    end_readings: dict[str, list[Any]] = field(default_factory=dict)  # sensors, positioners
+    end_seconds: float | None = None  # when they were read, after the start snapshot
     extra: dict[str, Any] = field(default_factory=dict)  # adapter's own bookkeeping
 
     @property
@@ -91,19 +99,27 @@ def begin_exposure(
     prefix: str,
     title: str,
     now: datetime | None = None,
-    instrument: InstrumentInfo | None = None,
+    description: InstrumentDescription | None = None,
+    sample: Sample | None = None,
 ) -> tuple[Session, Allocation]:
-    """Check everything, allocate the FSN, create the .nxs exclusively."""
+    """Check everything, allocate the FSN, create the .nxs exclusively.
+
+    The file starts with the entry, the sample and ``status = running``; the
+    instrument is added while counting (see :mod:`sardana_nxsas.recording`).
+    """
     root = settings.root
     prefix = root.prefix(prefix)
     title = check_title(title)
     root.check()
-    instrument = instrument or load_instrument(settings.instrument_file)
+    description = description or load_description(
+        settings.instrument_file
+    )  # refuse before allocating
     root.ensure_dirs(prefix)
     allocation = FsnCounter(root).allocate(prefix)
     start = (now or datetime.now()).astimezone()
     nxs = root.nxs_path(prefix, allocation.fsn)
-    create_exposure_file(nxs, ExposureStart(nxs.stem, title, title, start, instrument))
+    sample_name = sample.name if sample is not None else title
+    create_exposure_file(nxs, ExposureStart(nxs.stem, title, sample_name, start, sample=sample))
     session = Session(
         prefix=prefix,
         fsn=allocation.fsn,
@@ -111,18 +127,23 @@ def begin_exposure(
         nxs=str(nxs),
         cbf=str(root.cbf_path(prefix, allocation.fsn)),
         start_time=iso(start),
+        sample=None if sample is None else sample.name,
     )
     return session, allocation
 
 
 def cbf_header(instrument: InstrumentInfo, count_time: float, moment: datetime) -> MiniCbfHeader:
     det = instrument.detector
+
+    def mm(q: Quantity) -> float:
+        return convert(q.value, q.units, "mm")
+
     return MiniCbfHeader(
         detector=det.description,
-        pixel_size=(det.x_pixel_size.value, det.y_pixel_size.value),
+        pixel_size=(mm(det.x_pixel_size), mm(det.y_pixel_size)),
         exposure_time=count_time,
-        wavelength=instrument.wavelength.value,
-        distance=det.distance.value,
+        wavelength=convert(instrument.wavelength.value, instrument.wavelength.units, "nm"),
+        distance=mm(det.distance),
         beam_xy=(det.beam_center_col.value, det.beam_center_row.value),
         timestamp=moment.astimezone(),
     )
@@ -170,6 +191,15 @@ def end_exposure(
             status, reason = "failed", f"cannot read the frame {session.frame_file}: {exc}"
     if status == "complete" and frame is None:
         status, reason = "failed", "no frame was recorded (was ct run inside the session?)"
+    instrument, end = None, None
+    if not session.instrument_written:  # no ct, or its metadata failed: the constants at least
+        instrument = load_instrument(settings.instrument_file)
+    if session.end_readings:
+        end = end_values(
+            load_description(settings.instrument_file),
+            readings_from_json(session.end_readings),
+            session.end_seconds or 0.0,
+        )
     result = ExposureResult(
         end_time=(now or datetime.now()).astimezone(),
         status=status,
@@ -181,6 +211,8 @@ def end_exposure(
         frame_file=frame_file,
         reason=reason,
         compression=settings.compression,
+        instrument=instrument,
+        end=end,
     )
     complete_exposure_file(Path(session.nxs), result)
     total = None if frame is None else int(np.clip(frame, 0, None).sum(dtype=np.int64))

@@ -19,10 +19,17 @@ import h5py
 import numpy as np
 
 from sardana_nxsas import __version__
+from sardana_nxsas.description.info import InstrumentInfo, PositionerInfo, SensorInfo
 from sardana_nxsas.errors import FileExistsNxsError
-from sardana_nxsas.instrument import InstrumentInfo
 from sardana_nxsas.nexus import compression
-from sardana_nxsas.nexus.fields import group, link, number, quantity, text
+from sardana_nxsas.nexus.fields import group, link, number, text
+from sardana_nxsas.nexus.metadata import (
+    write_end_values,
+    write_experiment,
+    write_instrument,
+    write_sample,
+)
+from sardana_nxsas.samples import Sample
 
 PROGRAM = "sardana-nxsas"
 RAW = "raw"
@@ -35,7 +42,17 @@ class ExposureStart:
     title: str
     sample_name: str
     start_time: datetime
-    instrument: InstrumentInfo
+    instrument: InstrumentInfo | None = None  # usually written later, from the snapshot
+    sample: Sample | None = None  # the chosen sample's registry record
+
+
+@dataclass(frozen=True)
+class EndValues:
+    """Sensors and positioners read again when counting ended."""
+
+    seconds: float  # after the start snapshot
+    sensors: tuple[SensorInfo, ...] = ()
+    positioners: tuple[PositionerInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,8 @@ class ExposureResult:
     reason: str | None = None
     compression: str = compression.DEFAULT
     timer: str | None = None  # which counter is the timer (its value is seconds, not counts)
+    instrument: InstrumentInfo | None = None  # written here if the file has none yet
+    end: EndValues | None = None
 
 
 def iso(moment: datetime) -> str:
@@ -95,37 +114,18 @@ def create_exposure_file(path: Path, start: ExposureStart) -> None:
         text(raw, "definition", "NXsas")
         text(raw, "title", start.title)
         text(raw, "start_time", iso(start.start_time))
-        _write_instrument(raw, start.instrument)
-        sample = group(raw, "sample", "NXsample")
-        text(sample, "name", start.sample_name)
+        write_sample(raw, start.sample_name, start.sample)
+        if start.instrument is not None:
+            write_instrument(raw, start.instrument)
+            write_experiment(entry, raw, start.instrument.experiment)
 
 
-def _write_instrument(raw: h5py.Group, info: InstrumentInfo) -> None:
-    instrument = group(raw, "instrument", "NXinstrument")
-    text(instrument, "name", info.name)
-    source = group(instrument, "source", "NXsource")
-    text(source, "type", info.source_type)
-    text(source, "probe", info.source_probe)
-    if info.source_name:
-        text(source, "name", info.source_name)
-    if info.source_target:
-        text(source, "target_material", info.source_target)
-    mono = group(instrument, "monochromator", "NXmonochromator")
-    quantity(mono, "wavelength", info.wavelength)
-    det_info = info.detector
-    detector = group(instrument, "detector", "NXdetector")
-    text(detector, "description", det_info.description)
-    quantity(detector, "distance", det_info.distance)
-    quantity(detector, "x_pixel_size", det_info.x_pixel_size)
-    quantity(detector, "y_pixel_size", det_info.y_pixel_size)
-    quantity(detector, "beam_center_x", det_info.beam_center_x)
-    quantity(detector, "beam_center_y", det_info.beam_center_y)
-    if det_info.sensor_material:
-        text(detector, "sensor_material", det_info.sensor_material)
-    if det_info.sensor_thickness:
-        quantity(detector, "sensor_thickness", det_info.sensor_thickness)
-    if det_info.saturation_value is not None:
-        number(detector, "saturation_value", det_info.saturation_value, "counts")
+def write_instrument_metadata(path: Path, info: InstrumentInfo) -> None:
+    """Add the instrument, project and people (from the snapshot taken while counting)."""
+    with h5py.File(path, "r+") as nxroot:
+        entry = nxroot["entry"]
+        write_instrument(entry[RAW], info)
+        write_experiment(entry, entry[RAW], info.experiment)
 
 
 def complete_exposure_file(path: Path, result: ExposureResult) -> None:
@@ -135,10 +135,18 @@ def complete_exposure_file(path: Path, result: ExposureResult) -> None:
     with h5py.File(path, "r+") as nxroot:
         entry = nxroot["entry"]
         raw = entry[RAW]
+        if "instrument" not in raw and result.instrument is not None:
+            write_instrument(raw, result.instrument)
+            write_experiment(entry, raw, result.instrument.experiment)
+        if result.end is not None and "instrument" in raw:
+            write_end_values(
+                raw["instrument"], result.end.seconds, result.end.sensors, result.end.positioners
+            )
         end = iso(result.end_time)
         text(entry, "end_time", end)
         text(raw, "end_time", end)
-        detector = raw["instrument/detector"]
+        detector = group(raw, "instrument", "NXinstrument").require_group("detector")
+        detector.attrs["NX_class"] = "NXdetector"
         if result.count_time is not None:
             # NXdetector/count_time is the elapsed counting time; the preset goes to NXmonitor
             elapsed = (
