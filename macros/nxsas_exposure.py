@@ -298,7 +298,8 @@ def _chosen_sample(macro, settings):
 def _start_metadata(macro, session, settings):
     """Begin reading every source of the description while the detector counts."""
     description = load_description(settings.instrument_file)
-    motors = [*macro.getMotors().keys(), *macro.getPseudoMotors().keys()]
+    elements = [*macro.getMotors().values(), *macro.getPseudoMotors().values()]
+    motors = [element.name for element in elements]
     refs = description.sources(motors)
     read = ms.prepare_reader(macro, refs)
     return MetadataRecorder(session.nxs, description, refs, read), refs, read

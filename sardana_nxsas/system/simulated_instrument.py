@@ -9,6 +9,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+import tango
+
 from sardana_nxsas.paths import plugin_dir
 from sardana_nxsas.simulation.holder import DEFAULT_HOLDER
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
@@ -106,7 +108,17 @@ def start_simulated_instrument(
             f"senv NxsInstrumentFile {shlex.quote(str(instrument_file))}",
         ]:
             instrument.door.run(macro, raise_on_error=True)
+        _set_motor_units(db, "mm")
     except BaseException:
         instrument.stop()
         raise
     return instrument
+
+
+def _set_motor_units(db: TangoDatabase, units: str) -> None:
+    """Give the simulated motors' Position a unit, as a lab configures its real motors."""
+    for alias in MOTORS.values():
+        proxy = tango.DeviceProxy(f"tango://{db.tango_host}/{alias}")
+        config = proxy.get_attribute_config("Position")
+        config.unit = units
+        proxy.set_attribute_config(config)
