@@ -1,36 +1,66 @@
 """``sardana-nxsas demo``: a short measurement session on the simulated instrument.
 
-Everything goes through the real Door with the operators' macros: the
-standards first (Dark, Empty_Beam, Glassy_Carbon, AgBeh) with the explicit
-nxsbegin / ct / nxsend form, then one sample three times with ``expose``.
+Everything goes through the real Door with the operators' macros: the project
+and people, the samples of the holder (``nxssample add``), then the standards
+(Dark, Empty_Beam, Glassy_Carbon, AgBeh) with ``nxssample use NAME move`` and
+the explicit nxsbegin / ct / nxsend form, then one sample three times with
+``expose``.
 """
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.summary import exposure_facts, table
 from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.sample_store import registry_for
+from sardana_nxsas.simulation.holder import DEFAULT_HOLDER
+from sardana_nxsas.simulation.samples import SAMPLE_MODELS
 from sardana_nxsas.system.simulated_instrument import (
     SimulatedInstrument,
-    move_to_slot_macro,
     start_simulated_instrument,
 )
 
 STANDARDS = ("Dark", "Empty_Beam", "Glassy_Carbon", "AgBeh")
 SAMPLE = "Spheres_R20nm"
+CATEGORIES = {
+    "dark": "Dark",
+    "empty_beam": "Empty beam",
+    "glassy_carbon": "normalization sample",
+    "agbeh": "calibration sample",
+    "buffer": "buffer",
+    "spheres": "sample+buffer",
+}
+PEOPLE = {
+    "NxsOperator": "Demo Operator",
+    "NxsProposer": "Demo Proposer",
+    "NxsProject": "DEMO-2026-001",
+    "NxsProjectName": "sardana-nxsas demonstration",
+}
 
 
-def sequence(exposure_time: float) -> list[str]:
+def sample_macro(name: str, known: bool) -> str:
+    """``nxssample add`` (or ``set``, on a data root that has it) for a holder slot."""
+    slot = DEFAULT_HOLDER.slot(name)
+    model = SAMPLE_MODELS[slot.kind]
+    words = [f"x {slot.x:g}", f"y {slot.y:g}", f"category {shlex.quote(CATEGORIES[slot.kind])}"]
+    if model.thickness > 0 and slot.kind != "dark":
+        words.append(f"thickness {model.thickness:g} {model.thickness * 0.01:g}")
+    return f"nxssample {'set' if known else 'add'} {name} {' '.join(words)}"
+
+
+def sequence(exposure_time: float, known_samples: frozenset[str] = frozenset()) -> list[str]:
     """The spock lines of the demo session."""
-    lines: list[str] = []
+    lines = [f"senv {key} {shlex.quote(value)}" for key, value in PEOPLE.items()]
+    lines += [sample_macro(name, name in known_samples) for name in (*STANDARDS, SAMPLE)]
     for name in STANDARDS:
-        lines += [move_to_slot_macro(name), f"nxsbegin crd {name}", f"ct {exposure_time}", "nxsend"]
-    lines += [move_to_slot_macro(SAMPLE), f"senv NxsTitle {SAMPLE}", f"expose {exposure_time} 3"]
-    lines += ["lsfsn"]
+        lines += [f"nxssample use {name} move", "nxsbegin crd", f"ct {exposure_time}", "nxsend"]
+    lines += [f"nxssample use {SAMPLE} move", f"expose {exposure_time} 3", "lsfsn"]
     return lines
 
 
@@ -48,7 +78,8 @@ def run_demo(
     instrument = start_simulated_instrument(workdir, data_root, detector)
     try:
         before = set(data_root.glob("nexus/*/*.nxs"))
-        for line in sequence(exposure_time):
+        known = frozenset(s.name for s in registry_for(DataRoot(data_root)).list())
+        for line in sequence(exposure_time, known):
             say(f"spock> {line}")
             result = instrument.door.run(line, raise_on_error=True)
             for text in result.output + result.warnings:

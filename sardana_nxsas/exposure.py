@@ -9,6 +9,7 @@ object living from one macro to the next.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -18,12 +19,13 @@ from typing import Any
 import numpy as np
 
 from sardana_nxsas.cbf import MiniCbfHeader, read_cbf, sha256_file, write_cbf
-from sardana_nxsas.description import InstrumentDescription, load_description
+from sardana_nxsas.description import InstrumentDescription, load_description, resolve
 from sardana_nxsas.description.units import convert
 from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.fsn import Allocation, FsnCounter
 from sardana_nxsas.instrument import InstrumentInfo, Quantity, load_instrument
 from sardana_nxsas.layout import check_title
+from sardana_nxsas.nexus.mask import bad_pixel_mask
 from sardana_nxsas.nexus.nxsas import (
     ExposureResult,
     ExposureStart,
@@ -191,15 +193,21 @@ def end_exposure(
             status, reason = "failed", f"cannot read the frame {session.frame_file}: {exc}"
     if status == "complete" and frame is None:
         status, reason = "failed", "no frame was recorded (was ct run inside the session?)"
-    instrument, end = None, None
-    if not session.instrument_written:  # no ct, or its metadata failed: the constants at least
-        instrument = load_instrument(settings.instrument_file)
+    description = load_description(settings.instrument_file)
+    constants = resolve(description, {})
+    # no ct, or its metadata failed: the constants at least
+    instrument = None if session.instrument_written else constants
+    end = None
     if session.end_readings:
         end = end_values(
-            load_description(settings.instrument_file),
-            readings_from_json(session.end_readings),
-            session.end_seconds or 0.0,
+            description, readings_from_json(session.end_readings), session.end_seconds or 0.0
         )
+    bad = None
+    if frame is not None:
+        try:
+            bad = bad_pixel_mask(constants.detector, frame.shape)
+        except (OSError, ValueError, NxsError) as exc:  # never lose an exposure over a mask
+            logging.getLogger(__name__).warning("%s: bad pixels not marked: %s", session.nxs, exc)
     result = ExposureResult(
         end_time=(now or datetime.now()).astimezone(),
         status=status,
@@ -213,6 +221,7 @@ def end_exposure(
         compression=settings.compression,
         instrument=instrument,
         end=end,
+        bad_pixels=bad,
     )
     complete_exposure_file(Path(session.nxs), result)
     total = None if frame is None else int(np.clip(frame, 0, None).sum(dtype=np.int64))

@@ -23,6 +23,7 @@ from sardana_nxsas.description.info import InstrumentInfo, PositionerInfo, Senso
 from sardana_nxsas.errors import FileExistsNxsError
 from sardana_nxsas.nexus import compression
 from sardana_nxsas.nexus.fields import group, link, number, text
+from sardana_nxsas.nexus.mask import pixel_mask
 from sardana_nxsas.nexus.metadata import (
     write_end_values,
     write_experiment,
@@ -77,6 +78,7 @@ class ExposureResult:
     timer: str | None = None  # which counter is the timer (its value is seconds, not counts)
     instrument: InstrumentInfo | None = None  # written here if the file has none yet
     end: EndValues | None = None
+    bad_pixels: np.ndarray | None = None  # bool, True: a pixel the description calls bad
 
 
 def iso(moment: datetime) -> str:
@@ -163,7 +165,7 @@ def complete_exposure_file(path: Path, result: ExposureResult) -> None:
             for name, value in result.counters.items():
                 number(counters, name, value, "s" if name == result.timer else "counts")
         if result.frame is not None:
-            _write_frame(raw, detector, result.frame, result.compression)
+            _write_frame(raw, detector, result.frame, result.compression, result.bad_pixels)
         if result.frame_file is not None:
             _write_frame_file(detector, path, result.frame_file)
         del entry["status"]
@@ -174,28 +176,23 @@ def complete_exposure_file(path: Path, result: ExposureResult) -> None:
     _fsync(path)
 
 
-def _write_frame(raw: h5py.Group, detector: h5py.Group, frame: np.ndarray, codec: str) -> None:
+def _write_frame(
+    raw: h5py.Group,
+    detector: h5py.Group,
+    frame: np.ndarray,
+    codec: str,
+    bad: np.ndarray | None = None,
+) -> None:
     data = detector.create_dataset("data", data=frame, **compression.dataset_options(codec, frame))
     data.attrs["units"] = "counts"
     data.attrs["long_name"] = "detector counts per pixel (-1: module gap or bad pixel)"
     plot = group(raw, "data", "NXdata", signal="data")
     link(plot, "data", data)
     raw.attrs["default"] = "data"
-    mask = pixel_mask(frame)
+    mask = pixel_mask(frame, bad)
     detector.create_dataset("pixel_mask", data=mask, **compression.dataset_options(codec, mask))
     detector["pixel_mask"].attrs["long_name"] = "NXdetector bit field: bit 0 gap, bit 1 dead"
     detector.create_dataset("pixel_mask_applied", data=False)
-
-
-GAP, DEAD = 1, 2  # NXdetector pixel_mask bits 0 (gap: no sensor) and 1 (dead)
-
-
-def pixel_mask(frame: np.ndarray) -> np.ndarray:
-    """The NXdetector bit field from a Pilatus-style frame: -1 gaps, other negatives bad."""
-    mask = np.zeros(frame.shape, np.int32)
-    mask[frame == -1] = GAP
-    mask[frame < -1] = DEAD
-    return mask
 
 
 def _write_frame_file(detector: h5py.Group, nxs_path: Path, frame_file: FrameFile) -> None:
