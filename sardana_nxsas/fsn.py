@@ -15,17 +15,13 @@ whenever a candidate number turns out to be taken.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import logging
-import os
 import re
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sardana_nxsas.durable import ensure_dir, exclusive_lock, write_atomic
 from sardana_nxsas.errors import ConfigError
 from sardana_nxsas.layout import DataRoot
 
@@ -159,18 +155,8 @@ class FsnCounter:
 
     def _write_store(self, prefix: str, fsn: int) -> None:
         path = self.store_path(prefix)
-        tmp = path.with_name(f".{path.name}.tmp")  # fixed name is safe: we hold the lock
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-            try:
-                data = f"{fsn}\n".encode()
-                if os.write(fd, data) != len(data):
-                    raise OSError(f"short write to {tmp}")
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-            _fsync_dir(path.parent)
+            write_atomic(path, f"{fsn}\n".encode())
         except OSError as exc:
             raise ConfigError(
                 f"cannot record FSN {fsn} of {prefix!r} in {path} ({exc.strerror or exc}): "
@@ -178,80 +164,13 @@ class FsnCounter:
             ) from None
 
     def _ensure_store_dir(self) -> None:
-        folder = self.store_dir
-        if folder.is_dir():
-            return
-        if not self.root.path.is_dir():
-            # Never create the root itself: it may be an unmounted share.
-            raise ConfigError(
-                f"data root {self.root.path} does not exist: create it or set NxsDataRoot"
-            )
-        try:
-            for new in (folder.parent, folder):
-                new.mkdir(exist_ok=True)
-                _fsync_dir(new.parent)  # make the new entry itself durable
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot create the FSN store {folder} ({exc.strerror or exc}): "
-                "check that the data root exists and is writable (NxsDataRoot)"
-            ) from None
+        ensure_dir(self.store_dir, self.root.path)
 
-    @contextmanager
-    def _locked(self, prefix: str) -> Iterator[None]:
-        """Hold an exclusive flock on state/fsn/<prefix>.lock (a fresh fd: also excludes threads)."""
-        path = self.store_dir / f"{prefix}.lock"
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.0002
-        while True:
-            self._ensure_store_dir()
-            try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-            except OSError as exc:
-                raise ConfigError(
-                    f"cannot open the FSN lock {path} ({exc.strerror or exc}): "
-                    "fix the permissions of the data root"
-                ) from None
-            try:
-                # Polling rather than blocking so a hung holder gives an error, not a hang.
-                while True:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() > deadline:
-                            raise ConfigError(
-                                f"the FSN lock {path} is held by another process for more than "
-                                f"{self.lock_timeout:g} s: find it with `fuser {path}` and stop it"
-                            ) from None
-                        time.sleep(delay)
-                        delay = min(delay * 2, 0.005)
-                # A lock on a file deleted meanwhile (state/ wiped) would guard nothing.
-                if _same_file(fd, path):
-                    yield
-                    return
-            finally:
-                os.close(fd)  # also releases the lock
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return False
-    own = os.fstat(fd)
-    return (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        # Some network file systems cannot fsync a directory; the rename stands.
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
-            raise
-    finally:
-        os.close(fd)
+    def _locked(self, prefix: str) -> AbstractContextManager[None]:
+        """An exclusive flock on state/fsn/<prefix>.lock (a fresh fd: also excludes threads)."""
+        return exclusive_lock(
+            self.store_dir / f"{prefix}.lock", self.lock_timeout, "FSN", self._ensure_store_dir
+        )
 
 
 def lsfsn_lines(counter: FsnCounter) -> list[str]:
