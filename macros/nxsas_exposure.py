@@ -23,6 +23,7 @@ from sardana_nxsas.exposure import (
     require_session,
 )
 from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
+from sardana_nxsas.nexus.nxsas import iso
 from sardana_nxsas.recording import MetadataRecorder, end_refs, readings_to_json
 from sardana_nxsas.sample_store import registry_for
 from sardana_nxsas.settings import data_root_from_getter
@@ -198,6 +199,7 @@ class ct(_stock_ct):
             _stock_ct.run(self, integ_time, countable_elem)
         except BaseException as exc:
             _end_metadata(self, session, recorder, refs, read)
+            self.setEnv(SESSION_ENV, session.to_dict())  # finish() reads the session from there
             cause = type(exc).__name__
             interrupted = "Stop" in cause or "Abort" in cause
             status = "aborted" if interrupted else "failed"
@@ -321,3 +323,4 @@ def _end_metadata(macro, session, recorder, refs, read):
     end = take_snapshot(end_refs(refs), read)
     session.end_readings = readings_to_json(end.readings)
     session.end_seconds = recorder.seconds()
+    session.snapshot_time = iso(recorder.taken)

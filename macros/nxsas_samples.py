@@ -18,6 +18,7 @@ from sardana_nxsas.errors import NxsError
 from sardana_nxsas.sample_store import registry_for, spock_quote
 from sardana_nxsas.sample_text import CLEAR, describe, door_text, from_door, parse_changes, table
 from sardana_nxsas.samples import Sample
+from sardana_nxsas.settings import data_root_from_getter
 
 SAMPLE_ENV = "NxsSample"  # the chosen sample's name
 TITLE_ENV = "NxsTitle"  # the title expose gives its exposures (macros/nxsas_exposure.py)
@@ -39,7 +40,7 @@ def _unset(macro, key):
 
 
 def _registry(macro):
-    return registry_for(ms.settings(macro).root)
+    return registry_for(data_root_from_getter(ms.getter(macro)))  # the data root is enough
 
 
 def _words(words, least, most, usage):

@@ -58,7 +58,8 @@ def check_files(args: argparse.Namespace) -> int:
         description = load_description(Path(name))
         written = [v for v in description.values.values() if not _default(v)]
         sources = [ref for ref in description.sources() if not ref.optional]
-        print(f"OK: {len(written)} fields, {len(sources)} sources  ({name})")
+        plural = "" if len(sources) == 1 else "s"
+        print(f"OK: {len(written)} fields, {len(sources)} source{plural}  ({name})")
     return 1 if failed else 0
 
 

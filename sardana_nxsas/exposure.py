@@ -58,6 +58,7 @@ class Session:
     instrument_written: bool = False  # by ct, from the snapshot taken while counting
     end_readings: dict[str, list[Any]] = field(default_factory=dict)  # sensors, positioners
     end_seconds: float | None = None  # when they were read, after the start snapshot
+    snapshot_time: str | None = None  # ISO 8601: when the start snapshot was taken
     extra: dict[str, Any] = field(default_factory=dict)  # adapter's own bookkeeping
 
     @property
@@ -200,7 +201,10 @@ def end_exposure(
     end = None
     if session.end_readings:
         end = end_values(
-            description, readings_from_json(session.end_readings), session.end_seconds or 0.0
+            description,
+            readings_from_json(session.end_readings),
+            session.end_seconds or 0.0,
+            session.snapshot_time,
         )
     bad = None
     if frame is not None:

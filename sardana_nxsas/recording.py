@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ class MetadataRecorder:
         self, nxs: Path, description: InstrumentDescription, refs: Sequence[SourceRef], read: Read
     ) -> None:
         self.started = time.monotonic()
+        self.taken = datetime.now().astimezone()
         self.info: InstrumentInfo | None = None
         self.error: str | None = None
         self._nxs, self._description = Path(nxs), description
@@ -79,7 +81,12 @@ def _plain(value: object) -> object:
 
 
 def end_values(
-    description: InstrumentDescription, readings: Mapping[str, Reading], seconds: float
+    description: InstrumentDescription,
+    readings: Mapping[str, Reading],
+    seconds: float,
+    start: str | None = None,
 ) -> EndValues:
+    """Sensors and positioners at the end; what could not be read there is listed too."""
     info = resolve(description, readings)
-    return EndValues(seconds, info.sensors, info.positioners)
+    lost = tuple(m for m in info.missing if m.key in readings)  # only what was read again
+    return EndValues(seconds, info.sensors, info.positioners, lost, start)

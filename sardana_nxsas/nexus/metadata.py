@@ -10,17 +10,20 @@ docs/explanation/nexus-interpretation.md) and never stop the exposure.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import h5py
 
 from sardana_nxsas.description.info import (
     ExperimentInfo,
     InstrumentInfo,
-    PositionerInfo,
     Quantity,
     SensorInfo,
 )
 from sardana_nxsas.nexus.fields import group, number, quantity, text
+
+if TYPE_CHECKING:
+    from sardana_nxsas.nexus.nxsas import EndValues
 from sardana_nxsas.samples import Sample
 
 
@@ -119,28 +122,32 @@ def _write_sensor(instrument: h5py.Group, sensor: SensorInfo) -> None:
     _maybe(grp, "value", sensor.value)
 
 
-def write_end_values(
-    instrument: h5py.Group,
-    duration: float,
-    sensors: tuple[SensorInfo, ...],
-    positioners: tuple[PositionerInfo, ...],
-) -> None:
-    """NXlog ``value_log`` of (start, end) for every sensor and positioner read at both ends."""
-    for sensor in sensors:
+def write_end_values(raw: h5py.Group, end: EndValues) -> None:
+    """NXlog ``value_log`` of (start, end) for every sensor and positioner read at both ends;
+    a value that could not be read again joins ``missing_metadata`` (``..._at_end``)."""
+    instrument = raw["instrument"]
+    for sensor in end.sensors:
         grp = instrument.get(sensor.name)
         if grp is not None and "value" in grp and sensor.value is not None:
-            _log(grp, duration, float(grp["value"][()]), sensor.value.value, sensor.value.units)
+            _log(grp, end, float(grp["value"][()]), sensor.value.value, sensor.value.units)
     collection = instrument.get("positioners")
-    for positioner in positioners:
+    for positioner in end.positioners:
         grp = None if collection is None else collection.get(positioner.name)
         if grp is not None and "value" in grp:
-            _log(grp, duration, float(grp["value"][()]), positioner.value, positioner.units)
+            _log(grp, end, float(grp["value"][()]), positioner.value, positioner.units)
+    if end.missing:
+        missing = group(raw, "missing_metadata", "NXcollection")
+        for item in end.missing:
+            name = f"{item.field_name}_at_end"
+            text(missing, name, item.reason, key=f"{item.key} (at the end)", source=item.source)
 
 
-def _log(grp: h5py.Group, duration: float, start: float, end: float, units: str | None) -> None:
+def _log(grp: h5py.Group, end: EndValues, start: float, last: float, units: str | None) -> None:
     log = group(grp, "value_log", "NXlog")
-    number(log, "time", [0.0, duration], "s").attrs["start"] = "start of the exposure"
-    number(log, "value", [start, end], units)
+    time = number(log, "time", [0.0, end.seconds], "s")
+    if end.start:
+        time.attrs["start"] = end.start  # when the start snapshot was taken
+    number(log, "value", [start, last], units)
 
 
 def write_sample(raw: h5py.Group, name: str, sample: Sample | None) -> None:
@@ -152,11 +159,13 @@ def write_sample(raw: h5py.Group, name: str, sample: Sample | None) -> None:
     text(grp, "type", sample.nexus_type)
     text(grp, "category", sample.category)  # the lab's finer category
     text(grp, "situation", sample.situation)
-    for attr, field in (("thickness", "thickness"), ("transmission", "transmission")):
-        value = getattr(sample, attr)
-        if value is not None:
-            units = "cm" if attr == "thickness" else ""
-            number(grp, field, value, units, getattr(sample, f"{attr}_error"))
+    if sample.thickness is not None:
+        number(grp, "thickness", sample.thickness, "cm", sample.thickness_error)
+    if sample.transmission is not None:
+        # NXsample/transmission is an NXdata (transmission as a function of wavelength):
+        # here one value, at the instrument's wavelength
+        transmission = group(grp, "transmission", "NXdata", signal="data")
+        number(transmission, "data", sample.transmission, "", sample.transmission_error)
     for axis in ("x", "y"):
         value = getattr(sample, f"position_{axis}")
         if value is not None:
@@ -174,11 +183,13 @@ def write_sample(raw: h5py.Group, name: str, sample: Sample | None) -> None:
 
 
 def write_experiment(entry: h5py.Group, raw: h5py.Group, experiment: ExperimentInfo) -> None:
-    """Project and people: NXentry identifiers and one NXuser per role."""
-    if experiment.identifier:
-        text(entry, "experiment_identifier", experiment.identifier)
-    if experiment.name:
-        text(entry, "experiment_description", experiment.name)
+    """Project and people: identifiers in the entry and in the (self-contained) subentry,
+    and one NXuser per role."""
+    for parent in (entry, raw):
+        if experiment.identifier:
+            text(parent, "experiment_identifier", experiment.identifier)
+        if experiment.name:
+            text(parent, "experiment_description", experiment.name)
     for role in ("operator", "proposer"):
         person = getattr(experiment, role)
         if person:

@@ -19,7 +19,12 @@ import h5py
 import numpy as np
 
 from sardana_nxsas import __version__
-from sardana_nxsas.description.info import InstrumentInfo, PositionerInfo, SensorInfo
+from sardana_nxsas.description.info import (
+    InstrumentInfo,
+    MissingValue,
+    PositionerInfo,
+    SensorInfo,
+)
 from sardana_nxsas.errors import FileExistsNxsError
 from sardana_nxsas.nexus import compression
 from sardana_nxsas.nexus.fields import group, link, number, text
@@ -54,6 +59,8 @@ class EndValues:
     seconds: float  # after the start snapshot
     sensors: tuple[SensorInfo, ...] = ()
     positioners: tuple[PositionerInfo, ...] = ()
+    missing: tuple[MissingValue, ...] = ()  # read again at the end, but could not be
+    start: str | None = None  # ISO 8601 time of the start snapshot (NXlog time@start)
 
 
 @dataclass(frozen=True)
@@ -141,9 +148,7 @@ def complete_exposure_file(path: Path, result: ExposureResult) -> None:
             write_instrument(raw, result.instrument)
             write_experiment(entry, raw, result.instrument.experiment)
         if result.end is not None and "instrument" in raw:
-            write_end_values(
-                raw["instrument"], result.end.seconds, result.end.sensors, result.end.positioners
-            )
+            write_end_values(raw, result.end)
         end = iso(result.end_time)
         text(entry, "end_time", end)
         text(raw, "end_time", end)

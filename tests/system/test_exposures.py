@@ -121,6 +121,9 @@ def test_interrupted_ct_leaves_an_aborted_file_and_no_session(simulated, door, h
         assert "end_time" in f["entry"]
         assert f["entry/raw/control/preset"][()] == 5  # what was asked
         assert 0.3 < f["entry/raw/control/integral"][()] < 4  # what was counted before the stop
+        # the metadata taken while counting, and the motors read again after the stop
+        assert f["entry/raw/instrument/name"][()]
+        assert len(f["entry/raw/instrument/positioners/samx/value_log/value"]) == 2
     assert validate_exposure(root(simulated).nxs_path("crd", fsn)).status == "aborted"
     no_session = door.run("nxsend")
     assert not no_session.ok and any("no exposure is open" in e for e in no_session.errors)
