@@ -193,7 +193,7 @@ class ct(_stock_ct):
                 f"{session.identifier} already has its frame: nxsend, then nxsbegin the next one"
             )
         settings = ms.settings(self)
-        recorder, refs, read = _start_metadata(self, session, settings)
+        recorder, refs, read = _start_metadata(self, session, settings, float(integ_time))
         started = time.monotonic()
         try:
             _stock_ct.run(self, integ_time, countable_elem)
@@ -297,14 +297,16 @@ def _chosen_sample(macro, settings):
     return sample
 
 
-def _start_metadata(macro, session, settings):
+def _start_metadata(macro, session, settings, integ_time):
     """Begin reading every source of the description while the detector counts."""
     description = load_description(settings.instrument_file)
     elements = [*macro.getMotors().values(), *macro.getPseudoMotors().values()]
     motors = [element.name for element in elements]
     refs = description.sources(motors)
     read = ms.prepare_reader(macro, refs)
-    return MetadataRecorder(session.nxs, description, refs, read), refs, read
+    # reading starts now; writing once the acquisition is under way (see MetadataRecorder)
+    write_after = min(0.2, 0.3 * integ_time)
+    return MetadataRecorder(session.nxs, description, refs, read, write_after), refs, read
 
 
 def _end_metadata(macro, session, recorder, refs, read):

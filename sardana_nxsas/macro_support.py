@@ -96,13 +96,35 @@ def _prepare(macro, ref):
     raise LookupError(f"unknown source kind {ref.kind!r}")
 
 
+# Element and attribute proxies live as long as the MacroServer: looked up once, not per
+# exposure (environment variables are read afresh every time).
+_PROXY_READERS: dict[str, Callable[[], Any]] = {}
+
+
+def _cached(macro: Any, ref: SourceRef) -> Callable[[], Any]:
+    if ref.kind == "env":
+        return _prepare(macro, ref)
+    reader = _PROXY_READERS.get(ref.spec)
+    if reader is None:
+        reader = _PROXY_READERS[ref.spec] = _prepare(macro, ref)
+    return reader
+
+
 def prepare_reader(macro: Any, refs: Sequence[SourceRef]) -> Callable[[SourceRef], Any]:
     """``read(ref)`` for the core's snapshot: element proxies looked up once, here."""
     readers = {}
     for ref in refs:
         try:
-            readers[ref.key] = _prepare(macro, ref)
+            readers[ref.key] = _cached(macro, ref)
         except Exception as exc:
             reason = Reading.missing(f"{ref.spec}: {exc}")
             readers[ref.key] = lambda reason=reason: reason
-    return lambda ref: readers[ref.key]()
+
+    def read(ref: SourceRef) -> Any:
+        try:
+            return readers[ref.key]()
+        except Exception:
+            _PROXY_READERS.pop(ref.spec, None)  # a re-created element is looked up again
+            raise
+
+    return read

@@ -32,20 +32,30 @@ class MetadataRecorder:
     """Snapshot, resolve and write the instrument metadata beside the counting."""
 
     def __init__(
-        self, nxs: Path, description: InstrumentDescription, refs: Sequence[SourceRef], read: Read
+        self,
+        nxs: Path,
+        description: InstrumentDescription,
+        refs: Sequence[SourceRef],
+        read: Read,
+        write_after: float = 0.0,
     ) -> None:
+        """``write_after`` s: resolving and writing (CPU, under the GIL) wait that long, so
+        that they do not slow the start of the acquisition in the same process."""
         self.started = time.monotonic()
         self.taken = datetime.now().astimezone()
         self.info: InstrumentInfo | None = None
         self.error: str | None = None
         self._nxs, self._description = Path(nxs), description
+        self._write_after = write_after
         self._snapshot = BackgroundSnapshot(refs, read)
         self._thread = threading.Thread(target=self._run, name="nxs-metadata", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            info = resolve(self._description, self._snapshot.result().readings)
+            readings = self._snapshot.result().readings
+            time.sleep(max(0.0, self._write_after - (time.monotonic() - self.started)))
+            info = resolve(self._description, readings)
             write_instrument_metadata(self._nxs, info)
             self.info = info
         except Exception as exc:  # reported by the caller; the exposure goes on

@@ -15,6 +15,7 @@ instrument check FILE``). See docs/reference/instrument-description.md.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,9 +60,25 @@ def check_description(path: Path) -> list[Problem]:
 
 
 def load_description(path: Path) -> InstrumentDescription:
-    """The checked description; ConfigError names the first problem (and how many more)."""
-    description, problems = parse(Path(path))
-    _raise_first(Path(path), problems)
+    """The checked description; ConfigError names the first problem (and how many more).
+
+    Parsed once per version of the file (path, size, modification time): every exposure
+    reads it at nxsbegin, ct and nxsend, and an edit takes effect at the next one.
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None  # parse() reports the missing file
+    if stat is None:
+        return _load(path, None)
+    return _load(path, (stat.st_size, stat.st_mtime_ns, stat.st_ino))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: Path, version: tuple[int, int, int] | None) -> InstrumentDescription:
+    description, problems = parse(path)
+    _raise_first(path, problems)
     if description is None:  # unreadable files always come with a problem
         raise ConfigError(f"{path}: cannot read the instrument description")
     return description
