@@ -115,7 +115,8 @@ def begin(macro, prefix, title):
                 channel.raw_data.get("value_ref_enabled"),
                 channel.raw_data.get("value_ref_pattern"),
             ]
-            mg.setValueRefPattern(_pattern(session.cbf), channel.name)
+            # one configuration write to the Pool: the first setter only stages its change
+            mg.setValueRefPattern(_pattern(session.cbf), channel.name, apply=False)
             mg.setValueRefEnabled(True, channel.name)
         macro.setEnv(SESSION_ENV, session.to_dict())
     except BaseException as exc:
@@ -131,9 +132,9 @@ def _restore_detector(macro, session):
         return
     mg = macro.getMeasurementGroup(extra["mg"])
     enabled, pattern = extra["saved_ref"]
-    mg.setValueRefEnabled(bool(enabled), extra["channel"])
     if pattern is not None:
-        mg.setValueRefPattern(pattern, extra["channel"])
+        mg.setValueRefPattern(pattern, extra["channel"], apply=False)
+    mg.setValueRefEnabled(bool(enabled), extra["channel"])
 
 
 def finish(macro, status="complete", reason=None, counted=None):
