@@ -26,11 +26,20 @@ from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
 from sardana_nxsas.nexus.nxsas import iso
 from sardana_nxsas.recording import MetadataRecorder, end_refs, readings_to_json
 from sardana_nxsas.sample_store import registry_for
+from sardana_nxsas.sample_text import door_text, from_door
 from sardana_nxsas.settings import data_root_from_getter
 from sardana_nxsas.snapshot import take_snapshot
 
 SESSION_ENV = "NxsSession"
 TITLE_ENV = "NxsTitle"
+
+
+def _output(macro, text):
+    macro.output(door_text(str(text)))  # Tango strings are Latin-1: others as \uXXXX
+
+
+def _warning(macro, text):
+    macro.warning(door_text(str(text)))
 
 
 def _open_session(macro):
@@ -43,9 +52,10 @@ def _open_session(macro):
         # counted before the crash: the record is whole; otherwise it failed
         status = "complete" if session.frame_file else "failed"
         summary = finish(macro, status, "the MacroServer stopped during this exposure")
-        macro.warning(
+        _warning(
+            macro,
             f"{session.identifier} was left open by a MacroServer that stopped; "
-            f"closed it: {summary.line()}"
+            f"closed it: {summary.line()}",
         )
         return None
     return session
@@ -97,9 +107,10 @@ def begin(macro, prefix, title):
         sample=sample,
     )
     if allocation.skipped:
-        macro.warning(
+        _warning(
+            macro,
             f"files already existed at FSN {', '.join(map(str, allocation.skipped))} "
-            f"of {session.prefix}: using {session.fsn}"
+            f"of {session.prefix}: using {session.fsn}",
         )
     session.extra = {
         "mg": mg.getName(),
@@ -161,8 +172,8 @@ class nxsbegin(Macro):
     ]
 
     def run(self, prefix, title):
-        session = begin(self, prefix, title)
-        self.output(f"{session.identifier} open: {session.nxs}")
+        session = begin(self, prefix, from_door(title) if title else title)
+        _output(self, f"{session.identifier} open: {session.nxs}")
 
 
 class nxsend(Macro):
@@ -173,7 +184,7 @@ class nxsend(Macro):
         if data and _open_session(self) is None:
             return  # it was left by a MacroServer that stopped: closed with a warning
         summary = finish(self)
-        self.output(summary.line())
+        _output(self, summary.line())
         self.setData(summary.identifier)
 
 
@@ -211,7 +222,7 @@ class ct(_stock_ct):
             # the time counted before the interruption, as well as the wall clock tells it
             elapsed = min(float(integ_time), time.monotonic() - started)
             summary = finish(self, status, f"ct {why}", counted=(float(integ_time), elapsed))
-            self.warning(f"ct {why.split(':')[0]}; {summary.line()}")
+            _warning(self, f"ct {why.split(':')[0]}; {summary.line()}")
             raise
         values = self.getData().data
         mg = self.getMeasurementGroup(session.extra["mg"])
@@ -270,7 +281,7 @@ class expose(Macro, Hookable):
                 hook()
             begin(self, prefix, None)
             self.execMacro("ct", time)
-            self.output(finish(self).line())
+            _output(self, finish(self).line())
             for hook in self.getHooks("post-exposure"):
                 hook()
             yield 100.0 * (index + 1) / nimages
@@ -282,7 +293,7 @@ class lsfsn(Macro):
     def run(self):
         counter = FsnCounter(data_root_from_getter(ms.getter(self)))
         for line in lsfsn_lines(counter):
-            self.output(line)
+            _output(self, line)
         self.setData(counter.summary())
 
 
@@ -315,14 +326,15 @@ def _end_metadata(macro, session, recorder, refs, read):
     info = recorder.wait()
     session.instrument_written = info is not None
     if recorder.error:
-        macro.warning(
+        _warning(
+            macro,
             f"{session.identifier}: metadata not written ({recorder.error}); "
-            "the exposure goes on with the constants only"
+            "the exposure goes on with the constants only",
         )
     elif info.missing:
         items = ", ".join(f"{m.key} ({m.reason})" for m in info.missing[:5])
         more = f" and {len(info.missing) - 5} more" if len(info.missing) > 5 else ""
-        macro.warning(f"{session.identifier}: missing metadata: {items}{more}")
+        _warning(macro, f"{session.identifier}: missing metadata: {items}{more}")
     end = take_snapshot(end_refs(refs), read)
     session.end_readings = readings_to_json(end.readings)
     session.end_seconds = recorder.seconds()

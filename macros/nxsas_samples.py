@@ -66,21 +66,6 @@ def _report(macro, verb, sample):
     macro.setData(sample.to_dict())
 
 
-def _title_problem(sample):
-    """Why ``sample``'s title cannot be NxsTitle, or None.
-
-    expose prints its title through the Door, and a macro printing a character
-    beyond Latin-1 fails (a series would stop after its first file).
-    """
-    title = sample.exposure_title
-    if door_text(title) == title:
-        return None
-    return (
-        f"the title {title!r} of {sample.name!r} has characters the Door cannot print: "
-        f"give it a Latin-1 title: nxssample set {spock_quote(sample.name)} title TEXT"
-    )
-
-
 def _follow(macro, old, new):
     """Keep NxsSample and NxsTitle in step when the chosen sample is changed or removed.
 
@@ -95,11 +80,6 @@ def _follow(macro, old, new):
         if title_follows:
             _unset(macro, TITLE_ENV)
         _warn(macro, f"{old.name!r} was the chosen sample: no sample is chosen now")
-        return
-    if title_follows and _title_problem(new):
-        _unset(macro, SAMPLE_ENV)
-        _unset(macro, TITLE_ENV)
-        _warn(macro, f"no sample is chosen now: {_title_problem(new)}")
         return
     _set_text(macro, SAMPLE_ENV, new.name)
     if title_follows and new.exposure_title != old.exposure_title:
@@ -218,8 +198,6 @@ class nxssample(Macro):
         if len(words) == 2 and words[1].casefold() != "move":
             raise NxsError(f"usage: nxssample use NAME [move] (not {words[1]!r})")
         sample = registry.get(words[0])
-        if _title_problem(sample):
-            raise NxsError(_title_problem(sample))
         if len(words) == 2:
             self._move_to(registry, sample)
         _set_text(self, SAMPLE_ENV, sample.name)

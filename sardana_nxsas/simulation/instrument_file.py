@@ -46,6 +46,8 @@ beam_center_y = {{ value = {row:.2f}, units = "pixel", error = 0.05 }}
 sensor_material = "{sensor}"
 sensor_thickness = {{ value = {thickness:.3f}, units = "mm" }}
 saturation_value = {saturation}
+# the counting threshold, set at half the Cu K-alpha photon energy (8.04 keV)
+threshold = {{ value = 4.02, units = "keV" }}
 
 # Pinholes (not simulated: the frames come from the geometry above). distance: along
 # the beam from the sample, upstream negative (NeXus z axis).

@@ -61,7 +61,8 @@ def test_file_read_back_independently_matches_the_instrument(simulated, door) ->
             description,
             description.decode(),
         )
-        for field in ("distance", "beam_center_x", "x_pixel_size"):
+        assert f["entry/raw/instrument/detector/threshold_energy"][()] == pytest.approx(4.02)
+        for field in ("distance", "beam_center_x", "x_pixel_size", "threshold_energy"):
             assert "units" in f[f"entry/raw/instrument/detector/{field}"].attrs
         assert f["entry/raw/instrument/beam_stop/x"][()] == pytest.approx(expected["bsx"])
 
@@ -80,6 +81,7 @@ def test_a_bad_description_is_refused_before_anything_is_allocated(
             "nosuchmotor",
         ),
         "bad unit": (text.replace('units = "nm"', 'units = "kg"', 1), "monochromator.wavelength"),
+        "missing required field": (text.replace("probe = ", "# probe = ", 1), "source.probe"),
     }
     root = DataRoot(simulated.data_root)
     before = FsnCounter(root).next("tst")
