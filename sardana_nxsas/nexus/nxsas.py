@@ -197,6 +197,7 @@ def _write_frame(
     mask = pixel_mask(frame, bad)
     detector.create_dataset("pixel_mask", data=mask, **compression.dataset_options(codec, mask))
     detector["pixel_mask"].attrs["long_name"] = "NXdetector bit field: bit 0 gap, bit 1 dead"
+    detector["pixel_mask"].attrs["units"] = ""  # a bit field: dimensionless
     detector.create_dataset("pixel_mask_applied", data=False)
 
 

@@ -65,6 +65,17 @@ def test_file_read_back_independently_matches_the_instrument(simulated, door) ->
         for field in ("distance", "beam_center_x", "x_pixel_size", "threshold_energy"):
             assert "units" in f[f"entry/raw/instrument/detector/{field}"].attrs
         assert f["entry/raw/instrument/beam_stop/x"][()] == pytest.approx(expected["bsx"])
+        unitless = []
+        f.visititems(
+            lambda name, obj: (
+                unitless.append(name)
+                if isinstance(obj, h5py.Dataset)
+                and obj.dtype.kind in "iuf"
+                and "units" not in obj.attrs
+                else None
+            )
+        )
+        assert unitless == []  # @units on every numeric field
 
 
 def test_a_bad_description_is_refused_before_anything_is_allocated(
