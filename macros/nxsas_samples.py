@@ -195,7 +195,7 @@ class nxssample(Macro):
             self._deselect(registry)
             _say(self, "no sample is chosen")
             return
-        if len(words) == 2 and words[1].casefold() != "move":
+        if len(words) == 2 and words[1].casefold() not in ("move", "--move"):
             raise NxsError(f"usage: nxssample use NAME [move] (not {words[1]!r})")
         sample = registry.get(words[0])
         if len(words) == 2:

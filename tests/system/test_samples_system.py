@@ -139,7 +139,7 @@ def test_other_sample_motors_and_no_position(simulated, door, env) -> None:
     run_ok(door, "nxssample", "add", nowhere)
     try:
         run_ok(door, "senv", "NxsSampleMotors", "bsx", "samy")
-        run_ok(door, "nxssample", "use", name, "move")
+        run_ok(door, "nxssample", "use", name, "--move")  # the spelling of the issue
         assert positions(door, "bsx", "samy") == [1.5, 0.25]
         assert "has no position" in error_of(door.run("nxssample", "use", nowhere, "move"))
         run_ok(door, "senv", "NxsSampleMotors", "nosuchmotor samy")
