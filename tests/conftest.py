@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,3 +38,26 @@ def data_root(tmp_path: Path) -> Path:
     root = tmp_path / "data"
     root.mkdir()
     return root
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory):
+    """A throwaway PostgreSQL server on loopback (``.url``, ``.stop()``, ``.start()``).
+
+    Skipped, with the reason printed, where the server binaries are not installed
+    (.ci/run installs Debian's postgresql, so CI always runs these tests).
+    """
+    from sardana_nxsas.system.postgres import PostgresServer, server_binaries
+
+    if server_binaries() is None:
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
+    # not under pytest's private temp folder: as root the server runs as `postgres`,
+    # which must be able to reach its data folder
+    workdir = Path(tempfile.mkdtemp(prefix="nxsas-postgres-"))
+    server = PostgresServer(workdir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -33,7 +33,11 @@ class ManagedProcess:
     def pid(self) -> int | None:
         return self._popen.pid if self._popen is not None else None
 
-    def start(self, cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> None:
+    def start(
+        self, cmd: Sequence[str], cwd: Path, env: Mapping[str, str], user: str | None = None
+    ) -> None:
+        """Start ``cmd``; ``user`` (needs root) runs it as that account, with no wrapper
+        process in between, so that our PID is the server's own."""
         if self.running():
             raise RuntimeError(f"{self.name} is already running (pid {self.pid})")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +52,8 @@ class ManagedProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                user=user,
+                group=user,
             )
         # a launcher that dies on an exception must not leave servers behind
         atexit.register(self.stop)
@@ -62,15 +68,15 @@ class ManagedProcess:
     def returncode(self) -> int | None:
         return self._popen.poll() if self._popen is not None else None
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM, then SIGKILL after ``timeout`` seconds; always reaps the child."""
+    def stop(self, timeout: float = 10.0, sig: signal.Signals = signal.SIGTERM) -> None:
+        """``sig`` (SIGTERM), then SIGKILL after ``timeout`` seconds; always reaps the child."""
         popen = self._popen
         if popen is None:
             return
         atexit.unregister(self.stop)
         if popen.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(popen.pid, signal.SIGTERM)
+                os.kill(popen.pid, sig)
             try:
                 popen.wait(timeout)
             except subprocess.TimeoutExpired:
