@@ -17,6 +17,7 @@ from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.exposure import (
     Session,
     begin_exposure,
+    catalog_news,
     check_exposure_time,
     end_exposure,
     record_counts,
@@ -40,6 +41,13 @@ def _output(macro, text):
 
 def _warning(macro, text):
     macro.warning(door_text(str(text)))
+
+
+def _catalog_warning(macro, settings):
+    """One warning per catalog outage: the rows wait in the spool and arrive later."""
+    news = catalog_news(settings)
+    if news:
+        _warning(macro, f"catalog unreachable, rows are kept and sent when it is back: {news}")
 
 
 def _open_session(macro):
@@ -106,6 +114,7 @@ def begin(macro, prefix, title):
         description=description,
         sample=sample,
     )
+    _catalog_warning(macro, settings)
     if allocation.skipped:
         _warning(
             macro,
@@ -157,7 +166,9 @@ def finish(macro, status="complete", reason=None, counted=None):
     session = require_session(ms.env(macro, SESSION_ENV))
     if counted is not None and session.count_time is None:
         session.count_time, session.monitor = counted
-    summary = end_exposure(session, ms.settings(macro), status=status, reason=reason)
+    settings = ms.settings(macro)
+    summary = end_exposure(session, settings, status=status, reason=reason)
+    _catalog_warning(macro, settings)
     macro.setEnv(SESSION_ENV, {})
     _restore_detector(macro, session)
     return summary

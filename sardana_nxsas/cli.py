@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from sardana_nxsas import __version__, cli_instrument
+from sardana_nxsas import __version__, cli_catalog, cli_instrument
 from sardana_nxsas.errors import NxsError
 
 
@@ -140,6 +140,7 @@ def parser() -> argparse.ArgumentParser:
     lsfsn.set_defaults(func=_cmd_lsfsn)
 
     cli_instrument.add_parser(sub)
+    cli_catalog.add_parser(sub)
     return top
 
 

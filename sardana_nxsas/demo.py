@@ -12,9 +12,12 @@ from __future__ import annotations
 import shlex
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sardana_nxsas.catalog import Catalog, catalog_url
+from sardana_nxsas.catalog.export import table_lines
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.summary import exposure_facts, table
 from sardana_nxsas.nexus.validate import validate_exposure
@@ -86,6 +89,7 @@ def run_demo(
                 say(f"    {text}")
         written = sorted(set(data_root.glob("nexus/*/*.nxs")) - before)
         _report(written, say)
+        _catalog_view(data_root, len(written), say)
     except BaseException:
         instrument.stop()
         raise
@@ -110,6 +114,22 @@ def _report(written: list[Path], say: Callable[[str], None]) -> None:
     )
     if bad:
         raise SystemExit(1)
+
+
+def _catalog_view(data_root: Path, count: int, say: Callable[[str], None]) -> None:
+    """What the SQL catalog (written live by the MacroServer) holds of this session."""
+    spool = data_root / "state" / "catalog-spool"
+    deadline = time.monotonic() + 30
+    while any(spool.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the MacroServer's writer sends its last rows
+    with Catalog(catalog_url(data_root, None)) as catalog:
+        rows = catalog.last(count)
+    say("")
+    say(
+        f"the catalog ({catalog_url(data_root, None)}): sardana-nxsas catalog find --data {data_root}"
+    )
+    for line in table_lines(rows):
+        say(f"  {line}")
 
 
 def _print_keep_instructions(instrument: SimulatedInstrument, say: Callable[[str], None]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from sardana_nxsas.catalog import row_for_running, row_from_file, shared_writer
 from sardana_nxsas.cbf import MiniCbfHeader, read_cbf, sha256_file, write_cbf
 from sardana_nxsas.description import InstrumentDescription, load_description, resolve
 from sardana_nxsas.description.units import convert
@@ -123,6 +125,9 @@ def begin_exposure(
     nxs = root.nxs_path(prefix, allocation.fsn)
     sample_name = sample.name if sample is not None else title
     create_exposure_file(nxs, ExposureStart(nxs.stem, title, sample_name, start, sample=sample))
+    _catalog(settings, lambda: row_for_running(
+        root, prefix, allocation.fsn, title, session_sample(sample), iso(start)
+    ))  # fmt: skip
     session = Session(
         prefix=prefix,
         fsn=allocation.fsn,
@@ -229,9 +234,27 @@ def end_exposure(
     )
     complete_exposure_file(Path(session.nxs), result)
     total = None if frame is None else int(np.clip(frame, 0, None).sum(dtype=np.int64))
+    _catalog(settings, lambda: row_from_file(Path(session.nxs), settings.root, total_counts=total))
     return Summary(
         session.identifier, Path(session.nxs), session.title, status, session.count_time, total
     )
+
+
+def session_sample(sample: Sample | None) -> str | None:
+    return None if sample is None else sample.name
+
+
+def _catalog(settings: Settings, row: Callable[[], dict[str, Any]]) -> None:
+    """Queue a catalog row; the catalog never stops an exposure (see catalog_news)."""
+    try:
+        shared_writer(settings.root, settings.catalog_url).submit(row())
+    except Exception as exc:  # a full disk or an unreadable file: the file itself stands
+        logging.getLogger(__name__).warning("catalog row not queued: %s", exc)
+
+
+def catalog_news(settings: Settings) -> str | None:
+    """A catalog problem to tell the operator once per outage, or None."""
+    return shared_writer(settings.root, settings.catalog_url).news()
 
 
 def require_session(data: dict[str, Any] | None) -> Session:

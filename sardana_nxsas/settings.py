@@ -7,6 +7,7 @@
 | NxsPrefixes         | prefixes counted independently            | crd scn tra tst gsx     |
 | NxsDefaultPrefix    | prefix of ``expose`` without one          | crd                     |
 | NxsCompression      | gzip (plugin-free) / bslz4 / none         | gzip                    |
+| NxsCatalogUrl       | the catalog's SQLAlchemy URL              | SQLite in the data root |
 
 """
 
@@ -30,6 +31,7 @@ class Settings:
     instrument_file: Path
     default_prefix: str = "crd"
     compression: str = compression.DEFAULT
+    catalog_url: str | None = None  # None: <data root>/catalog.sqlite
 
     @classmethod
     def from_getter(cls, get: Getter) -> Settings:
@@ -41,7 +43,14 @@ class Settings:
             )
         default_prefix = root.prefix(str(_optional(get, "NxsDefaultPrefix") or "crd"))
         codec = compression.check(str(_optional(get, "NxsCompression") or compression.DEFAULT))
-        return cls(root, Path(str(instrument)).expanduser(), default_prefix, codec)
+        catalog = _optional(get, "NxsCatalogUrl")
+        return cls(
+            root,
+            Path(str(instrument)).expanduser(),
+            default_prefix,
+            codec,
+            catalog and str(catalog),
+        )
 
 
 def data_root_from_getter(get: Getter) -> DataRoot:

@@ -1,0 +1,193 @@
+"""Catalog rows: read from an exposure file, or made at nxsbegin from what is known.
+
+The file is the source of truth; a row is a summary of it in the catalog's units
+(distance mm, wavelength nm, beam centre pixel, thickness cm, temperature degC,
+vacuum mbar), plus ``header``: every scalar field under /entry by its path.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from sardana_nxsas.catalog.schema import CatalogError
+from sardana_nxsas.layout import DataRoot
+
+_NXS_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)_([0-9]+)\.nxs")
+# file status -> catalog status
+STATUS = {"running": "running", "complete": "done", "aborted": "aborted", "failed": "failed"}
+
+_DETECTOR = "raw/instrument/detector"
+_SAMPLE = "raw/sample"
+# column: (path under /entry, catalog units or None for no conversion)
+_FIELDS: dict[str, tuple[str, str | None]] = {
+    "distance": (f"{_DETECTOR}/distance", "mm"),
+    "wavelength": ("raw/instrument/monochromator/wavelength", "nm"),
+    "beam_center_x": (f"{_DETECTOR}/beam_center_x_pixel", None),
+    "beam_center_y": (f"{_DETECTOR}/beam_center_y_pixel", None),
+    "thickness": (f"{_SAMPLE}/thickness", "cm"),
+    "transmission": (f"{_SAMPLE}/transmission/data", None),
+}
+
+
+def relative(path: Path, root: DataRoot) -> str:
+    """``path`` relative to the data root (absolute if it lies elsewhere)."""
+    path = Path(os.path.normpath(Path(path).absolute()))
+    return str(path.relative_to(root.path)) if path.is_relative_to(root.path) else str(path)
+
+
+def key_of(path: Path) -> tuple[str, int]:
+    match = _NXS_RE.fullmatch(Path(path).name)
+    if match is None:
+        raise CatalogError(f"{path} is not named <prefix>_<fsn>.nxs: not an exposure file")
+    return match.group(1), int(match.group(2))
+
+
+def row_for_running(
+    root: DataRoot,
+    prefix: str,
+    fsn: int,
+    title: str,
+    sample: str | None,
+    start_time: datetime | str,
+) -> dict[str, Any]:
+    """The row written at nxsbegin; the full row from the file replaces it at nxsend."""
+    return {
+        "prefix": prefix,
+        "fsn": fsn,
+        "nxs_path": relative(root.nxs_path(prefix, fsn), root),
+        "cbf_path": relative(root.cbf_path(prefix, fsn), root),
+        "title": title,
+        "sample": sample or title,
+        "start_time": start_time,
+        "status": "running",
+    }
+
+
+def row_from_file(path: Path, root: DataRoot, *, total_counts: int | None = None) -> dict[str, Any]:
+    """The full row of an exposure file (OSError/CatalogError if it cannot be read).
+
+    ``total_counts``, when the caller knows it (nxsend), saves reading the frame.
+    """
+    prefix, fsn = key_of(path)
+    # locking=False: the MacroServer may hold a running exposure open for writing
+    with h5py.File(path, "r", locking=False) as nxroot:
+        entry = nxroot.get("entry")
+        if not isinstance(entry, h5py.Group):
+            raise CatalogError(f"{path} has no /entry: not an exposure file")
+        header = _scalars(entry)
+        row: dict[str, Any] = {
+            "prefix": prefix,
+            "fsn": fsn,
+            "nxs_path": relative(path, root),
+            "cbf_path": _cbf_path(entry, path, root, header),
+            "title": header.get("title"),
+            "sample": header.get(f"{_SAMPLE}/name"),
+            "category": header.get(f"{_SAMPLE}/category"),
+            "project": header.get("experiment_identifier") or header.get(f"{_SAMPLE}/project"),
+            "operator": header.get("raw/operator/name"),
+            "start_time": header.get("start_time"),
+            "end_time": header.get("end_time"),
+            "exposure_time": _number(header, "raw/control/preset")
+            or _number(header, f"{_DETECTOR}/count_time"),
+            "cbf_sha256": header.get(f"{_DETECTOR}/data_file/checksum"),
+            "status": STATUS.get(str(header.get("status")), "failed"),
+            "total_counts": total_counts,
+            "header": header,
+        }
+        for column, (field, units) in _FIELDS.items():
+            row[column] = _number(header, field, units)
+            row[f"{column}_error"] = _number(header, f"{field}_errors", units, field)
+        row["temperature"] = _sensor(entry, header, "temperature", "degC")
+        row["vacuum"] = _sensor(entry, header, "pressure", "mbar")
+        frame = entry.get(f"{_DETECTOR}/data")
+        if total_counts is None and isinstance(frame, h5py.Dataset):
+            row["total_counts"] = int(np.clip(frame[()], 0, None).sum(dtype=np.int64))
+    for name in ("start_time", "end_time"):
+        row[name] = _when(row[name])
+    return row
+
+
+def _scalars(entry: h5py.Group) -> dict[str, Any]:
+    """Every scalar field under /entry by its path, and its units as ``<path>@units``."""
+    found: dict[str, Any] = {}
+
+    def visit(name: str, obj: Any) -> None:
+        if not isinstance(obj, h5py.Dataset) or obj.shape != ():
+            return
+        found[name] = _plain(obj[()])
+        units = obj.attrs.get("units")
+        if units is not None and _plain(units):
+            found[f"{name}@units"] = _plain(units)
+
+    entry.visititems(visit)
+    return found
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe Python scalar (NaN and infinities as None)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _number(
+    header: dict[str, Any], field: str, to: str | None = None, units_of: str | None = None
+) -> float | None:
+    value = header.get(field)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    units = header.get(f"{units_of or field}@units") or header.get(f"{field}@units")
+    if to is None or not units or units == to:
+        return float(value)
+    try:
+        from sardana_nxsas.description.units import convert
+
+        return convert(float(value), str(units), to)
+    except Exception:  # units pint cannot convert: the header keeps the raw value
+        return None
+
+
+def _sensor(entry: h5py.Group, header: dict[str, Any], measurement: str, to: str) -> float | None:
+    """The start value of the first NXsensor measuring ``measurement``."""
+    instrument = entry.get("raw/instrument")
+    if not isinstance(instrument, h5py.Group):
+        return None
+    for name in sorted(instrument):
+        field = f"raw/instrument/{name}"
+        if header.get(f"{field}/measurement") == measurement:
+            value = _number(header, f"{field}/value", to)
+            if value is not None:
+                return value
+    return None
+
+
+def _cbf_path(entry: h5py.Group, nxs: Path, root: DataRoot, header: dict[str, Any]) -> str | None:
+    reference = header.get(f"{_DETECTOR}/data_file/file_name")
+    if isinstance(reference, str) and reference:
+        return relative(Path(nxs).parent / reference, root)
+    prefix, fsn = key_of(nxs)
+    expected = root.path / "images" / prefix / f"{DataRoot.stem(prefix, fsn)}.cbf"
+    return relative(expected, root) if expected.exists() else None
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

@@ -1,0 +1,63 @@
+"""Catalog rows read from real exposure files made with the core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from catalog_support import make_exposure
+
+from sardana_nxsas.catalog import Catalog, row_for_running, row_from_file
+from sardana_nxsas.catalog.schema import COLUMNS
+from sardana_nxsas.exposure import begin_exposure, end_exposure
+from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.settings import Settings
+
+
+@pytest.fixture
+def settings(data_root: Path, instrument_file: Path) -> Settings:
+    return Settings(DataRoot(data_root), instrument_file)
+
+
+def test_row_of_a_complete_exposure(settings: Settings) -> None:
+    path = make_exposure(settings, "Glassy Carbon 'GC' 100%")
+    data = row_from_file(path, settings.root)
+    assert set(data) == set(COLUMNS)
+    assert (data["prefix"], data["fsn"], data["status"]) == ("crd", 1, "done")
+    assert data["nxs_path"] == "nexus/crd/crd_00001.nxs"
+    assert data["cbf_path"] == "images/crd/crd_00001.cbf"
+    assert data["title"] == data["sample"] == "Glassy Carbon 'GC' 100%"
+    assert data["distance"] == 1000.0 and data["distance_error"] == 0.5
+    assert data["wavelength"] == pytest.approx(0.15418)
+    assert data["beam_center_x"] == pytest.approx(243.5)
+    assert data["exposure_time"] == 2.0
+    frame = np.random.default_rng(3).poisson(2, (619, 487))
+    assert data["total_counts"] == int(frame.sum())
+    assert len(data["cbf_sha256"]) == 64
+    assert isinstance(data["start_time"], datetime) and data["start_time"].tzinfo is not None
+    assert data["header"]["raw/instrument/detector/distance"] == 1000.0
+    assert data["header"]["raw/instrument/detector/distance@units"] == "mm"
+    assert row_from_file(path, settings.root, total_counts=7)["total_counts"] == 7
+
+
+def test_status_of_unfinished_exposures(settings: Settings) -> None:
+    session, _ = begin_exposure(settings, "crd", "x")
+    running = row_from_file(Path(session.nxs), settings.root)
+    assert running["status"] == "running" and running["total_counts"] is None
+    end_exposure(session, settings, status="aborted", reason="stopped")
+    assert row_from_file(Path(session.nxs), settings.root)["status"] == "aborted"
+
+
+def test_running_row_then_file_row(settings: Settings, tmp_path: Path) -> None:
+    session, _ = begin_exposure(settings, "crd", "Water")
+    early = row_for_running(settings.root, "crd", 1, "Water", None, session.start_time)
+    with Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}") as catalog:
+        catalog.upsert([early])
+        assert catalog.find()[0]["status"] == "running"
+        end_exposure(session, settings)
+        catalog.upsert([row_from_file(Path(session.nxs), settings.root)])
+        (found,) = catalog.find(title="water")
+    assert found["status"] == "failed"  # no frame was recorded
+    assert found["start_time"] == datetime.fromisoformat(session.start_time)
