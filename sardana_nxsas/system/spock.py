@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _CREATE = """\
+import importlib
 import sys
 from IPython.core.profiledir import ProfileDir
-from sardana.spock.ipython_01_00.genutils import _create_config_file
+
+# run in a child Python: the core itself never imports Sardana
+genutils = importlib.import_module("sardana.spock.ipython_01_00.genutils")
+_create_config_file = genutils._create_config_file
 
 ipython_dir, profile, door = sys.argv[1:4]
 location = ProfileDir.create_profile_dir_by_name(ipython_dir, profile).location
