@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from sardana_nxsas.catalog import row_for_running, row_from_file, shared_writer
+from sardana_nxsas.catalog import row_for_running, shared_writer
+from sardana_nxsas.catalog.spool import file_row
 from sardana_nxsas.cbf import MiniCbfHeader, read_cbf, sha256_file, write_cbf
 from sardana_nxsas.description import InstrumentDescription, load_description, resolve
 from sardana_nxsas.description.units import convert
@@ -234,7 +235,7 @@ def end_exposure(
     )
     complete_exposure_file(Path(session.nxs), result)
     total = None if frame is None else int(np.clip(frame, 0, None).sum(dtype=np.int64))
-    _catalog(settings, lambda: row_from_file(Path(session.nxs), settings.root, total_counts=total))
+    _catalog(settings, lambda: file_row(Path(session.nxs), settings.root, total_counts=total))
     return Summary(
         session.identifier, Path(session.nxs), session.title, status, session.count_time, total
     )

@@ -17,11 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sardana_nxsas.catalog.rows import relative, row_from_file
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.catalog.store import Catalog, catalog_url, check_row, safe_url
 from sardana_nxsas.durable import ensure_dir, exclusive_lock, fsync_dir, write_atomic
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.layout import DataRoot
+
+FROM_FILE = "_from_file"  # a spooled row to be read from this exposure file when sent
 
 SPOOL = "catalog-spool"
 BATCH = 500
@@ -57,7 +60,8 @@ class CatalogWriter:
 
     def submit(self, row: dict[str, Any]) -> None:
         """Queue ``row`` durably (OSError/NxsError if the spool cannot be written)."""
-        check_row(row)
+        if FROM_FILE not in row:
+            check_row(row)
         data = json.dumps(row, default=_default, ensure_ascii=False, allow_nan=False)
         with self._lock:
             # strictly increasing within the process, so rows of one exposure keep their order
@@ -143,8 +147,8 @@ class CatalogWriter:
             rows = []
             for path in list(files):
                 try:
-                    rows.append(check_row(json.loads(path.read_text(encoding="utf-8"))))
-                except (ValueError, UnicodeDecodeError, NxsError):
+                    rows.append(check_row(self._expand(json.loads(path.read_text("utf-8")))))
+                except (ValueError, UnicodeDecodeError, NxsError, OSError, KeyError):
                     # cannot happen with atomic writes; keep it aside rather than block the queue
                     os.replace(path, path.with_suffix(".bad"))
                     files.remove(path)
@@ -160,6 +164,14 @@ class CatalogWriter:
                 path.unlink(missing_ok=True)
             fsync_dir(self.folder)
             return len(files)
+
+    def _expand(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A spooled ``{FROM_FILE: path}`` entry becomes the file's full row, here beside the
+        acquisition rather than on nxsend's path (reading a file's header takes tens of ms)."""
+        if FROM_FILE not in row:
+            return row
+        path = self.root.path / row[FROM_FILE]
+        return row_from_file(path, self.root, total_counts=row.get("total_counts"))
 
     def _remove_stale_temps(self) -> None:
         now = time.time()
@@ -184,6 +196,13 @@ def _order(name: str) -> tuple[int, str]:
         return int(parts[-2]), name
     except (IndexError, ValueError):
         return 0, name
+
+
+def file_row(path: Path, root: DataRoot, total_counts: int | None = None) -> dict[str, Any]:
+    """What to submit at nxsend: the writer reads the file's row when it sends it."""
+    prefix, _, fsn = Path(path).stem.rpartition("_")
+    return {"prefix": prefix, "fsn": int(fsn), FROM_FILE: relative(Path(path), root),
+            "total_counts": total_counts}  # fmt: skip
 
 
 _SHARED: dict[tuple[Path, str | None], CatalogWriter] = {}
