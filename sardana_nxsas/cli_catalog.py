@@ -7,6 +7,7 @@ database. Wired into the main parser by :func:`add_parser`.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from datetime import datetime, time, timedelta
@@ -36,6 +37,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     find.set_defaults(func=cmd_find)
     reindex = actions.add_parser("reindex", help="(re)build the catalog from the .nxs files")
     _where(reindex)
+    reindex.add_argument(
+        "--workers", type=_positive, default=min(os.cpu_count() or 1, 4),
+        help="processes reading the files (default: one per CPU, at most 4)",
+    )  # fmt: skip
     reindex.set_defaults(func=cmd_reindex)
     verify = actions.add_parser(
         "verify", help="check files against the catalog, CBF checksums and HDF5 checksums"
@@ -127,7 +132,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
     root, catalog = _open(args)
     with catalog:
-        report = reindex(_need_root(root, "reindex"), catalog, stderr_progress())
+        report = reindex(_need_root(root, "reindex"), catalog, stderr_progress(), args.workers)
         total = catalog.count()
     for line in report.unreadable:
         print(f"unreadable: {line}", file=sys.stderr)

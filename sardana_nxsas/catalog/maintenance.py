@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ from sardana_nxsas.layout import DataRoot
 
 _NXS_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)_[0-9]+\.nxs")
 BATCH = 200
+MAX_WORKERS = 4
+PARALLEL_FROM = 64  # fewer files are read faster than worker processes start
 
 
 def exposure_files(root: DataRoot) -> Iterator[Path]:
@@ -46,18 +51,28 @@ class ReindexReport:
 
 
 def reindex(
-    root: DataRoot, catalog: Catalog, progress: Callable[[int, int], None] | None = None
+    root: DataRoot,
+    catalog: Catalog,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> ReindexReport:
-    """Upsert the row of every exposure file; idempotent. Unreadable files are listed."""
+    """Upsert the row of every exposure file; idempotent. Unreadable files are listed.
+
+    With ``workers`` > 1 the files are read by that many processes (at most
+    ``MAX_WORKERS``; a folder of fewer than ``PARALLEL_FROM`` files is read here).
+    The processes start by ``forkserver``, which imports the ``__main__`` module
+    again: a script calling this needs the ``if __name__ == "__main__":`` guard.
+    Rows are upserted here, in file order, ``BATCH`` at a time.
+    """
     paths = list(exposure_files(root))
     report = ReindexReport()
     started = time.monotonic()
     batch: list[dict[str, Any]] = []
-    for done, path in enumerate(paths, start=1):
-        try:
-            batch.append(row_from_file(path, root))
-        except (OSError, KeyError, ValueError, RuntimeError) as exc:  # h5py's ways to fail
-            report.unreadable.append(f"{path}: {' '.join(str(exc).split())}")
+    for done, (path, row, problem) in enumerate(_rows(paths, root, workers), start=1):
+        if row is not None:
+            batch.append(row)
+        else:
+            report.unreadable.append(f"{path}: {problem}")
         if len(batch) >= BATCH:
             catalog.upsert(batch)
             batch.clear()
@@ -67,6 +82,30 @@ def reindex(
     report.files = len(paths) - len(report.unreadable)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _rows(
+    paths: list[Path], root: DataRoot, workers: int
+) -> Iterator[tuple[Path, dict[str, Any] | None, str | None]]:
+    """(path, row, None) or (path, None, why unreadable) for each path, in order."""
+    count = min(workers, MAX_WORKERS)
+    if count <= 1 or len(paths) < PARALLEL_FROM:
+        yield from (_read_row(path, root) for path in paths)
+        return
+    # forkserver: workers start clean, without this process's threads or open handles
+    context = multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    chunk = max(1, min(32, len(paths) // (count * 8)))
+    with ProcessPoolExecutor(count, mp_context=context) as pool:
+        yield from pool.map(_read_row, paths, repeat(root), chunksize=chunk)
+
+
+def _read_row(path: Path, root: DataRoot) -> tuple[Path, dict[str, Any] | None, str | None]:
+    try:
+        return path, row_from_file(path, root), None
+    except (OSError, KeyError, ValueError, RuntimeError) as exc:  # h5py's ways to fail
+        return path, None, " ".join(str(exc).split())
 
 
 def stderr_progress(every: float = 0.2) -> Callable[[int, int], None]:
@@ -106,7 +145,7 @@ def verify(root: DataRoot, catalog: Catalog) -> list[str]:
 def _check_file(path: Path, row: dict[str, Any] | None) -> list[str]:
     problems: list[str] = []
     try:
-        with h5py.File(path, "r", locking=False) as nxroot:
+        with h5py.File(path, "r") as nxroot:  # default locking, as every reader of ours
             note = nxroot.get("entry/raw/instrument/detector/data_file")
             recorded = reference = None
             if isinstance(note, h5py.Group) and "checksum" in note and "file_name" in note:

@@ -16,6 +16,7 @@ from typing import Any
 
 import h5py
 import numpy as np
+from h5py import h5a, h5d, h5o, h5s
 
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.layout import DataRoot
@@ -77,8 +78,10 @@ def row_from_file(path: Path, root: DataRoot, *, total_counts: int | None = None
     ``total_counts``, when the caller knows it (nxsend), saves reading the frame.
     """
     prefix, fsn = key_of(path)
-    # locking=False: the MacroServer may hold a running exposure open for writing
-    with h5py.File(path, "r", locking=False) as nxroot:
+    # default HDF5 locking, as every reader of ours uses: in one process HDF5 refuses to open a
+    # file twice with different locking flags (the writer thread and a validate, say); the
+    # exposure steps hold a file open only for the moment they write
+    with h5py.File(path, "r") as nxroot:
         entry = nxroot.get("entry")
         if not isinstance(entry, h5py.Group):
             raise CatalogError(f"{path} has no /entry: not an exposure file")
@@ -116,19 +119,43 @@ def row_from_file(path: Path, root: DataRoot, *, total_counts: int | None = None
 
 
 def _scalars(entry: h5py.Group) -> dict[str, Any]:
-    """Every scalar field under /entry by its path, and its units as ``<path>@units``."""
+    """Every scalar field under /entry by its path, and its units as ``<path>@units``.
+
+    Through h5py's low-level API (one visit, then open/read per dataset): the same
+    values as ``visititems`` and ``Dataset[()]``, at about half the cost per field.
+    """
+    names: list[bytes] = []
+
+    def collect(name: bytes, info: Any) -> None:
+        if info.type == h5o.TYPE_DATASET:
+            names.append(name)
+
+    h5o.visit(entry.id, collect, info=True)
     found: dict[str, Any] = {}
-
-    def visit(name: str, obj: Any) -> None:
-        if not isinstance(obj, h5py.Dataset) or obj.shape != ():
-            return
-        found[name] = _plain(obj[()])
-        units = obj.attrs.get("units")
-        if units is not None and _plain(units):
-            found[f"{name}@units"] = _plain(units)
-
-    entry.visititems(visit)
+    for name in names:
+        dataset = h5d.open(entry.id, name)
+        if dataset.get_space().get_simple_extent_type() != h5s.SCALAR:
+            continue
+        value = np.empty((), dtype=dataset.dtype)
+        dataset.read(h5s.ALL, h5s.ALL, value)
+        path = name.decode("utf-8", "replace")
+        found[path] = _plain(value[()])
+        units = _units(dataset)
+        if units:
+            found[f"{path}@units"] = units
     return found
+
+
+def _units(dataset: h5d.DatasetID) -> Any:
+    """The ``units`` attribute as a plain value (None if absent or empty)."""
+    if not h5a.exists(dataset, b"units"):
+        return None
+    attr = h5a.open(dataset, b"units")
+    if attr.shape is None:  # a null dataspace: no value
+        return None
+    value = np.empty(attr.shape, dtype=attr.dtype)
+    attr.read(value)
+    return _plain(value[()] if value.shape == () else value)
 
 
 def _plain(value: Any) -> Any:

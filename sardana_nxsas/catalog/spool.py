@@ -147,8 +147,11 @@ class CatalogWriter:
             rows = []
             for path in list(files):
                 try:
-                    rows.append(check_row(self._expand(json.loads(path.read_text("utf-8")))))
-                except (ValueError, UnicodeDecodeError, NxsError, OSError, KeyError):
+                    entry = json.loads(path.read_text("utf-8"))
+                    # an exposure file that is busy now (OSError) is retried with the batch;
+                    # one that is gone can never be read: set aside (reindex repairs)
+                    rows.append(check_row(self._expand(entry)))
+                except (ValueError, UnicodeDecodeError, NxsError, FileNotFoundError, KeyError):
                     # cannot happen with atomic writes; keep it aside rather than block the queue
                     os.replace(path, path.with_suffix(".bad"))
                     files.remove(path)

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +53,13 @@ def nxsas_messages(path: Path, entry: str = "/entry/raw") -> tuple[list[str], li
     logger.handlers = [collector]
     logger.setLevel(logging.WARNING)
     try:
-        counts = validate_application(str(path), path=entry, application="NXsas")
+        # nexusformat opens the file read-write (NXroot's context manager switches to "rw"):
+        # it checks a private copy, so that a validation never locks an exposure file against
+        # the MacroServer or anyone reading it
+        with tempfile.TemporaryDirectory(prefix="nxs-validate-") as tmp:
+            copy = Path(tmp) / Path(path).name
+            shutil.copyfile(path, copy)
+            counts = validate_application(str(copy), path=entry, application="NXsas")
     finally:
         logger.handlers, logger.level = saved_handlers, saved_level
     errors: list[str] = []

@@ -127,3 +127,22 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert run_cli("find", "--url", "postgresql+psycopg://u:secret@127.0.0.1:1/x") == 2
     out = capsys.readouterr().out
     assert "secret" not in out and len(out.splitlines()) == 3
+
+
+def test_reindex_with_worker_processes_gives_the_same_rows(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sardana_nxsas.catalog import maintenance
+
+    (root / "nexus" / "crd" / "crd_00009.nxs").write_bytes(b"not HDF5")
+    monkeypatch.setattr(maintenance, "PARALLEL_FROM", 1)
+    serial = f"sqlite:///{root / 'serial.sqlite'}"
+    with Catalog(serial) as catalog:
+        one = maintenance.reindex(DataRoot(root), catalog, workers=1)
+        rows_one = catalog.find()
+    tmp_url = f"sqlite:///{root / 'parallel.sqlite'}"
+    with Catalog(tmp_url) as catalog:
+        two = maintenance.reindex(DataRoot(root), catalog, workers=2)
+        rows_two = catalog.find()
+    assert rows_one == rows_two and len(rows_two) == 3
+    assert one.unreadable == two.unreadable and "crd_00009.nxs" in two.unreadable[0]

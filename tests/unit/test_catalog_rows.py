@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import h5py
 import numpy as np
 import pytest
 from catalog_support import make_exposure
 
 from sardana_nxsas.catalog import Catalog, row_for_running, row_from_file
+from sardana_nxsas.catalog.rows import _plain, _scalars
 from sardana_nxsas.catalog.schema import COLUMNS
 from sardana_nxsas.exposure import begin_exposure, end_exposure
 from sardana_nxsas.layout import DataRoot
@@ -61,3 +64,43 @@ def test_running_row_then_file_row(settings: Settings, tmp_path: Path) -> None:
         (found,) = catalog.find(title="water")
     assert found["status"] == "failed"  # no frame was recorded
     assert found["start_time"] == datetime.fromisoformat(session.start_time)
+
+
+def _scalars_by_visititems(entry: h5py.Group) -> dict[str, Any]:
+    """The straightforward high-level reading the fast reader must agree with."""
+    found: dict[str, Any] = {}
+
+    def visit(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset) and obj.shape == ():
+            found[name] = _plain(obj[()])
+            units = obj.attrs.get("units")
+            if units is not None and _plain(units):
+                found[f"{name}@units"] = _plain(units)
+
+    entry.visititems(visit)
+    return found
+
+
+def test_fast_header_reader_agrees_with_h5py_high_level(tmp_path: Path) -> None:
+    path = tmp_path / "odd.nxs"
+    with h5py.File(path, "w") as nxroot:
+        entry = nxroot.create_group("entry")
+        entry["int"], entry["flag"], entry["nan"] = 7, True, float("nan")
+        entry["float"] = 1.5
+        entry["float"].attrs["units"] = "mm"
+        entry["vlen"] = "Glassy ☃"
+        entry["vlen"].attrs["units"] = np.bytes_(b"cm")
+        entry["fixed"] = np.bytes_(b"fixed")
+        entry["array"] = np.arange(3)
+        entry["array_units"] = 2.0
+        entry["array_units"].attrs["units"] = np.array([1, 2])
+        entry["empty_units"] = 3.0
+        entry["empty_units"].attrs["units"] = ""
+        entry.create_dataset("null", data=h5py.Empty("f8"))
+        entry["deep/er/value"] = np.float32(0.25)
+        entry["link"] = entry["int"]  # a hard link: one object, visited once
+    with h5py.File(path, "r") as nxroot:
+        expected = _scalars_by_visititems(nxroot["entry"])
+        assert _scalars(nxroot["entry"]) == expected
+    assert expected["vlen"] == "Glassy ☃" and expected["float@units"] == "mm"
+    assert expected["nan"] is None and "empty_units@units" not in expected
