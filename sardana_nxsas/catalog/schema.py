@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -136,8 +137,26 @@ def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[exposures], checkfirst=True)
 
 
+# Case-insensitive globs on title and sample served by an index: SQLite's LIKE folds ASCII
+# case and uses an index in NOCASE collation; PostgreSQL matches lower(x) LIKE lower(pattern)
+# against an expression index with text_pattern_ops. (Fixed DDL, no data in it.)
+_GLOB_INDEXES = {
+    "sqlite": "CREATE INDEX IF NOT EXISTS ix_exposures_{col}_nocase "
+    "ON exposures ({col} COLLATE NOCASE)",
+    "postgresql": "CREATE INDEX IF NOT EXISTS ix_exposures_{col}_lower "
+    "ON exposures (lower({col}) text_pattern_ops)",
+}
+
+
+def _glob_indexes_v2(conn: Connection) -> None:
+    ddl = _GLOB_INDEXES.get(conn.dialect.name)
+    if ddl is not None:
+        for column in ("title", "sample"):
+            conn.execute(text(ddl.format(col=column)))
+
+
 Migration = Callable[[Connection], None]
-MIGRATIONS: list[Migration] = [_create_v1]
+MIGRATIONS: list[Migration] = [_create_v1, _glob_indexes_v2]
 
 
 def current_version() -> int:

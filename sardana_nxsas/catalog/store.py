@@ -164,6 +164,15 @@ class Catalog:
             return stmt.on_conflict_do_nothing(index_elements=["prefix", "fsn"])
         return stmt.on_conflict_do_update(index_elements=["prefix", "fsn"], set_=update)
 
+    def _glob(self, column: Any, like: str) -> Any:
+        """Case-insensitive LIKE in the form the dialect's glob index serves (schema v2)."""
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            return column.like(like, escape="\\")  # SQLite's LIKE folds ASCII case itself
+        if dialect == "postgresql":
+            return func.lower(column).like(func.lower(like), escape="\\")
+        return column.ilike(like, escape="\\")
+
     def find(
         self,
         *,
@@ -186,7 +195,7 @@ class Catalog:
         query = select(*[c[name] for name in COLUMNS])
         for column, pattern in ((c.title, title), (c.sample, sample)):
             if pattern is not None:
-                query = query.where(column.ilike(glob_to_like(pattern), escape="\\"))
+                query = query.where(self._glob(column, glob_to_like(pattern)))
         for column, value in ((c.project, project), (c.prefix, prefix), (c.category, category)):
             if value is not None:
                 query = query.where(column == value)
