@@ -28,7 +28,7 @@ from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.fsn import Allocation, FsnCounter
 from sardana_nxsas.instrument import InstrumentInfo, Quantity, load_instrument
 from sardana_nxsas.layout import check_title
-from sardana_nxsas.nexus.mask import bad_pixel_mask
+from sardana_nxsas.nexus.mask import bad_pixel_mask, total_counts
 from sardana_nxsas.nexus.nxsas import (
     ExposureResult,
     ExposureStart,
@@ -234,7 +234,7 @@ def end_exposure(
         bad_pixels=bad,
     )
     complete_exposure_file(Path(session.nxs), result)
-    total = None if frame is None else int(np.clip(frame, 0, None).sum(dtype=np.int64))
+    total = None if frame is None else total_counts(frame)
     _catalog(settings, lambda: file_row(Path(session.nxs), settings.root, total_counts=total))
     return Summary(
         session.identifier, Path(session.nxs), session.title, status, session.count_time, total

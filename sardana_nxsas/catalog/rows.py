@@ -20,6 +20,7 @@ from h5py import h5a, h5d, h5o, h5s
 
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.nexus.mask import total_counts as count_frame
 
 _NXS_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)_([0-9]+)\.nxs")
 # file status -> catalog status
@@ -112,7 +113,7 @@ def row_from_file(path: Path, root: DataRoot, *, total_counts: int | None = None
         row["vacuum"] = _sensor(entry, header, "pressure", "mbar")
         frame = entry.get(f"{_DETECTOR}/data")
         if total_counts is None and isinstance(frame, h5py.Dataset):
-            row["total_counts"] = int(np.clip(frame[()], 0, None).sum(dtype=np.int64))
+            row["total_counts"] = count_frame(frame[()])
     for name in ("start_time", "end_time"):
         row[name] = _when(row[name])
     return row

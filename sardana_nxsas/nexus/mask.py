@@ -29,6 +29,11 @@ def pixel_mask(frame: np.ndarray, bad: np.ndarray | None = None) -> np.ndarray:
     return mask
 
 
+def total_counts(frame: np.ndarray) -> int:
+    """Counts in the frame, leaving out the negative gap and bad-pixel markers (no copy)."""
+    return int(np.sum(frame, dtype=np.int64, where=frame > 0))
+
+
 @functools.lru_cache(maxsize=4)
 def _mask_file(path: str, mtime: float) -> np.ndarray:
     return np.asarray(fabio.open(path).data) != 0

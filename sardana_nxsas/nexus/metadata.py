@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 from sardana_nxsas.samples import Sample
 
 
+def _texts(parent: h5py.Group, **values: str | None) -> None:
+    """The optional text fields that have a value."""
+    for name, value in values.items():
+        if value:
+            text(parent, name, value)
+
+
 def _maybe(parent: h5py.Group, name: str, value: Quantity | None) -> None:
     if value is not None and not math.isnan(value.value):
         quantity(parent, name, value)
@@ -40,9 +47,7 @@ def write_instrument(raw: h5py.Group, info: InstrumentInfo) -> None:
     source = group(instrument, "source", "NXsource")
     text(source, "type", info.source_type)
     text(source, "probe", info.source_probe)
-    for name, value in (("name", info.source_name), ("target_material", info.source_target)):
-        if value:
-            text(source, name, value)
+    _texts(source, name=info.source_name, target_material=info.source_target)
     _maybe(source, "voltage", info.source_voltage)
     _maybe(source, "current", info.source_current)
     _maybe(source, "power", info.source_power)
@@ -54,9 +59,7 @@ def write_instrument(raw: h5py.Group, info: InstrumentInfo) -> None:
     for aperture in info.apertures:
         grp = group(instrument, aperture.name, "NXaperture")
         _maybe(grp, "size", aperture.size)
-        for name, value in (("shape", aperture.shape), ("description", aperture.description)):
-            if value:
-                text(grp, name, value)
+        _texts(grp, shape=aperture.shape, description=aperture.description)
         if aperture.distance is not None:
             transformations = group(grp, "transformations", "NXtransformations")
             z = quantity(transformations, "z", aperture.distance)
@@ -105,9 +108,7 @@ def _write_beam_stop(instrument: h5py.Group, info: InstrumentInfo) -> None:
     if stop is None:
         return
     grp = group(instrument, "beam_stop", "NXbeam_stop")
-    for name, value in (("description", stop.shape), ("status", stop.status)):
-        if value:
-            text(grp, name, value)
+    _texts(grp, description=stop.shape, status=stop.status)
     for name in ("size", "x", "y", "distance_to_detector"):
         _maybe(grp, name, getattr(stop, name))
 
@@ -116,9 +117,7 @@ def _write_sensor(instrument: h5py.Group, sensor: SensorInfo) -> None:
     grp = group(instrument, sensor.name, "NXsensor")
     text(grp, "name", sensor.name)
     text(grp, "measurement", sensor.measurement)
-    for name, value in (("type", sensor.type), ("description", sensor.description)):
-        if value:
-            text(grp, name, value)
+    _texts(grp, type=sensor.type, description=sensor.description)
     _maybe(grp, "value", sensor.value)
 
 

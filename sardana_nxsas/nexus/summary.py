@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
-import numpy as np
+
+from sardana_nxsas.nexus.mask import total_counts
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def exposure_facts(path: Path) -> ExposureFacts:
         frame = detector.get("data")
         total = None
         if frame is not None:
-            total = int(np.clip(frame[()], 0, None).sum(dtype=np.int64))
+            total = total_counts(frame[()])
         return ExposureFacts(
             identifier=_text(entry, "entry_identifier", Path(path).stem),
             title=_text(entry, "title"),
