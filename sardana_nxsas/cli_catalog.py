@@ -16,6 +16,9 @@ from typing import Any
 
 from sardana_nxsas.errors import NxsError
 
+TABLE_LIMIT = 50  # rows `catalog find` prints on the terminal unless --limit says otherwise
+MORE_CAP = 10_000  # "N more" is counted up to this
+
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``catalog find|reindex|verify`` to the ``sardana-nxsas`` sub-commands."""
@@ -32,6 +35,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     find.add_argument("--until", type=_until, help="start time up to (a date: that whole day)")
     find.add_argument("--fsn", type=_fsn_range, help="FSN range A:B (either end may be open)")
     find.add_argument("--last", type=_positive, metavar="N", help="only the N most recent")
+    find.add_argument(
+        "--limit", type=_count, metavar="N",
+        help=f"at most the N most recent, newest first (0: all; default {TABLE_LIMIT} for the "
+        "table on the terminal, all for files and other formats)",
+    )  # fmt: skip
     find.add_argument("--format", default="table", choices=["table", "csv", "json", "xlsx"])
     find.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     find.set_defaults(func=cmd_find)
@@ -84,6 +92,12 @@ def _fsn_range(text: str) -> tuple[int | None, int | None]:
     return (low, low) if not match.group(2) else (low, high)
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= 0 (0: all)")
+    return int(text)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= 1")
@@ -111,19 +125,35 @@ def cmd_find(args: argparse.Namespace) -> int:
 
     _, catalog = _open(args)
     low, high = args.fsn or (None, None)
+    filters = dict(
+        title=args.title, sample=args.sample, project=args.project, prefix=args.prefix,
+        category=args.category, status=args.status, since=args.since, until=args.until,
+        fsn_min=low, fsn_max=high,
+    )  # fmt: skip
+    terminal = args.format == "table" and args.output is None
+    limit = args.limit if args.limit is not None else (TABLE_LIMIT if terminal else 0)
+    if args.last is not None:
+        limit = args.last
+    newest_first = limit > 0 or terminal
     with catalog:
         rows = catalog.find(
-            title=args.title, sample=args.sample, project=args.project, prefix=args.prefix,
-            category=args.category, status=args.status, since=args.since, until=args.until,
-            fsn_min=low, fsn_max=high, limit=args.last, newest_first=args.last is not None,
+            **filters, limit=limit + 1 if limit else None, newest_first=newest_first,
+            header=args.format == "json",
         )  # fmt: skip
-    if args.last is not None:
-        rows.reverse()  # the newest N, shown oldest first
+        more = len(rows) > limit > 0
+        if more:
+            rows.pop()
+            hidden = catalog.count_matching(cap=MORE_CAP + 1, **filters) - limit
+    if newest_first and (args.last is not None or not terminal):
+        rows.reverse()  # the terminal's table newest first; --last N and files oldest first
     text = render(rows, args.format, args.output)
     if text is not None:
         sys.stdout.write(text)
     elif args.output is not None:
         print(f"{len(rows)} exposure(s) written to {args.output}", file=sys.stderr)
+    if more and args.last is None:
+        many = f"more than {MORE_CAP - limit}" if hidden > MORE_CAP - limit else str(hidden)
+        print(f"{many} older match(es) not shown: use --limit 0 for all", file=sys.stderr)
     return 0
 
 

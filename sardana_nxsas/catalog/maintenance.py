@@ -125,7 +125,7 @@ def stderr_progress(every: float = 0.2) -> Callable[[int, int], None]:
 def verify(root: DataRoot, catalog: Catalog) -> list[str]:
     """Every problem found, one line each; an empty list when catalog and files agree."""
     problems: list[str] = []
-    known = {(r["prefix"], r["fsn"]): r for r in catalog.find()}
+    known = {(r["prefix"], r["fsn"]): r for r in catalog.find(header=False)}
     on_disk = {key_of(p): p for p in exposure_files(root)}
     for key, row in known.items():
         for column in ("nxs_path", "cbf_path"):

@@ -16,7 +16,7 @@ from typing import Any
 
 import h5py
 import numpy as np
-from h5py import h5a, h5d, h5o, h5s
+from h5py import h5a, h5d, h5g, h5o, h5s
 
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.layout import DataRoot
@@ -111,37 +111,51 @@ def row_from_file(path: Path, root: DataRoot, *, total_counts: int | None = None
             row[f"{column}_error"] = _number(header, f"{field}_errors", units, field)
         row["temperature"] = _sensor(entry, header, "temperature", "degC")
         row["vacuum"] = _sensor(entry, header, "pressure", "mbar")
-        frame = entry.get(f"{_DETECTOR}/data")
-        if total_counts is None and isinstance(frame, h5py.Dataset):
-            row["total_counts"] = count_frame(frame[()])
+        if total_counts is None:
+            row["total_counts"] = _total_counts(entry, header)
     for name in ("start_time", "end_time"):
         row[name] = _when(row[name])
     return row
 
 
+def _total_counts(entry: h5py.Group, header: dict[str, Any]) -> int | None:
+    """The sum the writer kept beside the frame; older files: the frame, decompressed."""
+    kept = header.get(f"{_DETECTOR}/frame_summary/total_counts")
+    if isinstance(kept, int) and not isinstance(kept, bool):
+        return kept
+    frame = entry.get(f"{_DETECTOR}/data")
+    return count_frame(frame[()]) if isinstance(frame, h5py.Dataset) else None
+
+
 def _scalars(entry: h5py.Group) -> dict[str, Any]:
     """Every scalar field under /entry by its path, and its units as ``<path>@units``.
 
-    Through h5py's low-level API (one visit, then open/read per dataset): the same
-    values as ``visititems`` and ``Dataset[()]``, at about half the cost per field.
+    Through h5py's low-level API (one visit, then open/read per dataset, each opened from
+    its parent group and its attributes looked at only if it has any): the same values as
+    ``visititems`` and ``Dataset[()]``, at about a third of the cost per field.
     """
-    names: list[bytes] = []
+    names: list[tuple[bytes, int]] = []
 
     def collect(name: bytes, info: Any) -> None:
         if info.type == h5o.TYPE_DATASET:
-            names.append(name)
+            names.append((name, info.num_attrs))
 
     h5o.visit(entry.id, collect, info=True)
+    groups: dict[bytes, Any] = {b"": entry.id}
     found: dict[str, Any] = {}
-    for name in names:
-        dataset = h5d.open(entry.id, name)
+    for name, num_attrs in names:
+        parent, _, leaf = name.rpartition(b"/")
+        folder = groups.get(parent)
+        if folder is None:
+            folder = groups[parent] = h5g.open(entry.id, parent)
+        dataset = h5d.open(folder, leaf)
         if dataset.get_space().get_simple_extent_type() != h5s.SCALAR:
             continue
         value = np.empty((), dtype=dataset.dtype)
         dataset.read(h5s.ALL, h5s.ALL, value)
         path = name.decode("utf-8", "replace")
         found[path] = _plain(value[()])
-        units = _units(dataset)
+        units = _units(dataset) if num_attrs else None
         if units:
             found[f"{path}@units"] = units
     return found

@@ -9,6 +9,7 @@ using the (then newer) table objects below.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -33,8 +34,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 
 from sardana_nxsas.errors import NxsError
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("running", "done", "aborted", "failed")
 
@@ -155,8 +159,84 @@ def _glob_indexes_v2(conn: Connection) -> None:
             conn.execute(text(ddl.format(col=column)))
 
 
+def _text_search_v3(conn: Connection) -> None:
+    """Globs of any shape served by an index (a pre-filter; the exact LIKE decides), and
+    project + time order served by one index. See decision 0009."""
+    conn.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_exposures_project_start ON exposures (project, start_time)"
+        )
+    )
+    create_text_index(conn)
+
+
 Migration = Callable[[Connection], None]
-MIGRATIONS: list[Migration] = [_create_v1, _glob_indexes_v2]
+MIGRATIONS: list[Migration] = [_create_v1, _glob_indexes_v2, _text_search_v3]
+
+# Trigram indexes on title and sample (fixed DDL, no data in it). SQLite: an FTS5 table with
+# the trigram tokenizer (SQLite >= 3.34) kept in step with `exposures` by triggers;
+# PostgreSQL: GIN indexes on lower(title) / lower(sample) with pg_trgm's operator class.
+TEXT_TABLE = "exposures_text"
+_FTS5 = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT_TABLE} USING fts5(title, sample, content='exposures', "
+    "content_rowid='id', tokenize='trigram')",
+    f"CREATE TRIGGER IF NOT EXISTS {TEXT_TABLE}_ai AFTER INSERT ON exposures BEGIN "
+    f"INSERT INTO {TEXT_TABLE}(rowid, title, sample) VALUES (new.id, new.title, new.sample); END",
+    f"CREATE TRIGGER IF NOT EXISTS {TEXT_TABLE}_ad AFTER DELETE ON exposures BEGIN "
+    f"INSERT INTO {TEXT_TABLE}({TEXT_TABLE}, rowid, title, sample) "
+    "VALUES ('delete', old.id, old.title, old.sample); END",
+    f"CREATE TRIGGER IF NOT EXISTS {TEXT_TABLE}_au AFTER UPDATE OF title, sample ON exposures BEGIN "
+    f"INSERT INTO {TEXT_TABLE}({TEXT_TABLE}, rowid, title, sample) "
+    "VALUES ('delete', old.id, old.title, old.sample); "
+    f"INSERT INTO {TEXT_TABLE}(rowid, title, sample) VALUES (new.id, new.title, new.sample); END",
+    f"INSERT INTO {TEXT_TABLE}({TEXT_TABLE}) VALUES ('rebuild')",  # the rows already there
+)
+_PG_TRGM = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS ix_exposures_title_trgm ON exposures "
+    "USING gin (lower(title) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS ix_exposures_sample_trgm ON exposures "
+    "USING gin (lower(sample) gin_trgm_ops)",
+)
+TEXT_INDEX_KEY = "text_index"  # in catalog_meta: "fts5", "pg_trgm" or "none"
+
+
+def create_text_index(conn: Connection) -> str:
+    """Create the dialect's trigram index if the database offers it; record which one.
+
+    Without it (no FTS5 in this SQLite, pg_trgm not installed or not allowed) every glob
+    still finds the same rows, by scanning: the kind is recorded as "none", logged, and
+    tried again each time the catalog is opened.
+    """
+    dialect = conn.dialect.name
+    statements = {"sqlite": _FTS5, "postgresql": _PG_TRGM}.get(dialect, ())
+    kind = {"sqlite": "fts5", "postgresql": "pg_trgm"}.get(dialect, "none")
+    try:
+        if dialect == "postgresql":  # a failed statement would abort the whole transaction
+            with conn.begin_nested():
+                for statement in statements:
+                    conn.execute(text(statement))
+        else:  # SQLite undoes just the failed statement
+            for statement in statements:
+                conn.execute(text(statement))
+    except DBAPIError as exc:
+        kind = "none"
+        log.warning(
+            "catalog: no trigram index for title/sample globs (%s): globs with a leading * "
+            "scan every row; see docs/reference/catalog.md",
+            " ".join(str(getattr(exc, "orig", exc)).split())[:200],
+        )
+    if not statements:
+        kind = "none"
+    conn.execute(meta.delete().where(meta.c.key == TEXT_INDEX_KEY))
+    conn.execute(meta.insert().values(key=TEXT_INDEX_KEY, value=kind))
+    return kind
+
+
+def text_index(conn: Connection) -> str:
+    """The trigram index this catalog has ("fts5", "pg_trgm" or "none")."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == TEXT_INDEX_KEY)).scalar()
+    return str(value) if value else "none"
 
 
 def current_version() -> int:
@@ -180,6 +260,8 @@ def upgrade(conn: Connection, where: str) -> int:
             f"knows ({newest}): upgrade sardana-nxsas"
         )
     if version == newest:
+        if text_index(conn) == "none" and conn.dialect.name in ("sqlite", "postgresql"):
+            create_text_index(conn)  # installed since (pg_trgm by the DBA, say)
         return version
     metadata.create_all(conn, tables=[meta], checkfirst=True)
     for migration in MIGRATIONS[version:]:

@@ -7,23 +7,44 @@ with the password hidden.
 
 from __future__ import annotations
 
+import gc
+import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection, Engine, create_engine, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    func,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy import (
+    column as sql_column,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from sardana_nxsas.catalog.schema import COLUMNS, STATUSES, CatalogError, exposures, upgrade
+from sardana_nxsas.catalog.schema import (
+    COLUMNS,
+    STATUSES,
+    TEXT_TABLE,
+    CatalogError,
+    exposures,
+    text_index,
+    upgrade,
+)
 from sardana_nxsas.errors import NxsError
 
 CATALOG_FILE = "catalog.sqlite"
+PROBE_CAP = 1000  # SQLite: a glob with this many matches is "common" (see _glob_terms)
 
 
 def catalog_url(root: Path | None, url: str | None) -> str:
@@ -77,6 +98,7 @@ class Catalog:
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = safe_url(url)
+        self.text_index = "none"  # the trigram index the catalog has (schema.text_index)
         try:
             parsed = make_url(url)
         except ArgumentError:
@@ -102,6 +124,7 @@ class Catalog:
             try:
                 with self.engine.begin() as conn:
                     upgrade(conn, self.where)
+                    self.text_index = text_index(conn)
                 return
             except SQLAlchemyError as exc:
                 # two processes creating a new catalog at once: the loser finds it made
@@ -165,58 +188,121 @@ class Catalog:
         return stmt.on_conflict_do_update(index_elements=["prefix", "fsn"], set_=update)
 
     def _glob(self, column: Any, like: str) -> Any:
-        """Case-insensitive LIKE in the form the dialect's glob index serves (schema v2)."""
+        """Case-insensitive LIKE in the form the dialect's indexes serve (schema v2, v3)."""
         dialect = self.engine.dialect.name
         if dialect == "sqlite":
             return column.like(like, escape="\\")  # SQLite's LIKE folds ASCII case itself
-        if dialect == "postgresql":
+        if dialect == "postgresql":  # pg_trgm's GIN index and the text_pattern_ops one
             return func.lower(column).like(func.lower(like), escape="\\")
         return column.ilike(like, escape="\\")
+
+    def _text_match(self, globs: dict[str, str]) -> tuple[Any, Any] | None:
+        """SQLite: (the FTS5 trigram table, a MATCH for the rows whose title/sample hold
+        every literal run of 3+ characters of the globs); None when no run is long enough.
+        A pre-filter only: the exact LIKE still decides (FTS5 folds case more widely). The
+        query is a bound parameter; each run is an FTS5 string, its quotes doubled."""
+        if self.text_index != "fts5":
+            return None
+        phrases = [
+            f'{name} : "{run.replace(chr(34), chr(34) * 2)}"'
+            for name, pattern in globs.items()
+            for run in re.split(r"[*?]", pattern)
+            if len(run) >= 3
+        ]
+        if not phrases:
+            return None
+        text_table = table(TEXT_TABLE, sql_column("rowid"))
+        return text_table, literal_column(TEXT_TABLE).op("MATCH")(" AND ".join(phrases))
+
+    def _glob_terms(self, conn: Connection, globs: dict[str, str], limit: int | None) -> list[Any]:
+        """The WHERE terms of the title/sample globs, shaped for the plan that fits.
+
+        PostgreSQL's planner weighs its trigram and prefix indexes by their statistics.
+        SQLite's cannot tell a rare glob from a common one, so with a limit we count the
+        index's candidates up to ``PROBE_CAP`` first: fewer, and the matches are read
+        through the index (FTS5, or NOCASE for a glob not starting with a wildcard) and
+        sorted; more (or no index serves the glob), and the ``start_time`` index is walked
+        newest first until ``limit`` rows match.
+        """
+        c = exposures.c
+        exact = [self._glob(c[name], glob_to_like(p)) for name, p in globs.items()]
+        if not exact or self.engine.dialect.name != "sqlite":
+            return exact
+        text = self._text_match(globs)
+        indexed = exact
+        if text is not None:
+            indexed = [*exact, c.id.in_(select(text[0].c.rowid).where(text[1]))]
+        if limit is None:
+            return indexed
+        if text is not None:
+            candidates = select(text[0].c.rowid).where(text[1])
+        elif not any(p[:1] in ("*", "?") for p in globs.values()):
+            candidates = select(c.id).where(*exact)  # the NOCASE index's range
+        else:
+            candidates = None
+        if candidates is not None:
+            probe = select(func.count()).select_from(candidates.limit(PROBE_CAP).subquery())
+            if conn.execute(probe).scalar_one() < PROBE_CAP:
+                return indexed
+        # `title || ''` matches as `title` does, but no index serves it
+        return [self._glob(c[name].concat(""), glob_to_like(p)) for name, p in globs.items()]
+
+    def _where(self, filters: dict[str, Any]) -> list[Any]:
+        """The WHERE terms of every filter but the globs."""
+        c = exposures.c
+        terms = [c[name] == filters[name] for name in ("project", "prefix", "category")
+                 if filters.get(name) is not None]  # fmt: skip
+        status = filters.get("status")
+        if status is not None:
+            if status not in STATUSES:
+                raise NxsError(f"status {status!r}: use one of {', '.join(STATUSES)}")
+            terms.append(c.status == status)
+        for name, column, compare in (
+            ("since", c.start_time, "__ge__"),
+            ("until", c.start_time, "__le__"),
+            ("fsn_min", c.fsn, "__ge__"),
+            ("fsn_max", c.fsn, "__le__"),
+        ):
+            if filters.get(name) is not None:
+                terms.append(getattr(column, compare)(filters[name]))
+        return terms
 
     def find(
         self,
         *,
-        title: str | None = None,
-        sample: str | None = None,
-        project: str | None = None,
-        prefix: str | None = None,
-        category: str | None = None,
-        status: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        fsn_min: int | None = None,
-        fsn_max: int | None = None,
         limit: int | None = None,
         newest_first: bool = False,
+        header: bool = True,
+        **filters: Any,
     ) -> list[dict[str, Any]]:
-        """Exposures matching every filter given; title and sample are globs (``*``, ``?``),
-        case-insensitive; ``since`` and ``until`` bound the start time (inclusive)."""
+        """Exposures matching every filter given, oldest first (``newest_first``: the reverse;
+        ``limit`` counts from that end). Filters: ``title``, ``sample`` (globs, ``*`` ``?``,
+        case-insensitive), ``project``, ``prefix``, ``category``, ``status`` (exact),
+        ``since``, ``until`` (start time, inclusive), ``fsn_min``, ``fsn_max``. Without
+        ``header`` the rows leave out the JSON header (much faster for many rows)."""
+        names = [n for n in COLUMNS if header or n != "header"]
         c = exposures.c
-        query = select(*[c[name] for name in COLUMNS])
-        for column, pattern in ((c.title, title), (c.sample, sample)):
-            if pattern is not None:
-                query = query.where(self._glob(column, glob_to_like(pattern)))
-        for column, value in ((c.project, project), (c.prefix, prefix), (c.category, category)):
-            if value is not None:
-                query = query.where(column == value)
-        if status is not None:
-            if status not in STATUSES:
-                raise NxsError(f"status {status!r}: use one of {', '.join(STATUSES)}")
-            query = query.where(c.status == status)
-        if since is not None:
-            query = query.where(c.start_time >= since)
-        if until is not None:
-            query = query.where(c.start_time <= until)
-        if fsn_min is not None:
-            query = query.where(c.fsn >= fsn_min)
-        if fsn_max is not None:
-            query = query.where(c.fsn <= fsn_max)
         order = (c.start_time, c.prefix, c.fsn)
+        query = select(*[c[n] for n in names]).where(*self._where(_known(filters)))
         query = query.order_by(*(o.desc() for o in order) if newest_first else order)
         if limit is not None:
             query = query.limit(limit)
         with self._connect() as conn:
-            return [dict(row) for row in conn.execute(query).mappings()]
+            query = query.where(*self._glob_terms(conn, _globs(filters), limit))
+            with _collector_paused():
+                return [
+                    dict(zip(names, values, strict=True)) for values in conn.execute(query).all()
+                ]
+
+    def count_matching(self, cap: int | None = None, **filters: Any) -> int:
+        """How many exposures match the filters of :meth:`find` (at most ``cap``)."""
+        matching = select(exposures.c.id).where(*self._where(_known(filters)))
+        with self._connect() as conn:
+            matching = matching.where(*self._glob_terms(conn, _globs(filters), None))
+            if cap is not None:
+                matching = matching.limit(cap)
+            query = select(func.count()).select_from(matching.subquery())
+            return int(conn.execute(query).scalar_one())
 
     def last(self, n: int, prefix: str | None = None) -> list[dict[str, Any]]:
         """The ``n`` most recent exposures, oldest first (as a table reads)."""
@@ -236,6 +322,34 @@ class Catalog:
                     exposures.delete().where(c.prefix == prefix, c.fsn == fsn)
                 ).rowcount
         return removed
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while rows are built: 10^5 new dicts (which hold no
+    cycles) would otherwise trigger full collections that cost ~40 % of a large find."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+FILTERS = ("title", "sample", "project", "prefix", "category", "status", "since", "until",
+           "fsn_min", "fsn_max")  # fmt: skip
+
+
+def _known(filters: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise NxsError(f"catalog filters {sorted(unknown)} unknown: use {', '.join(FILTERS)}")
+    return filters
+
+
+def _globs(filters: dict[str, Any]) -> dict[str, str]:
+    return {n: filters[n] for n in ("title", "sample") if filters.get(n) is not None}
 
 
 def check_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -199,6 +199,12 @@ def _write_frame(
     detector["pixel_mask"].attrs["long_name"] = "NXdetector bit field: bit 0 gap, bit 1 dead"
     detector["pixel_mask"].attrs["units"] = ""  # a bit field: dimensionless
     detector.create_dataset("pixel_mask_applied", data=False)
+    # the frame's sum, kept so that the catalog need not decompress the frame (NXdetector
+    # allows an NXcollection of related data; see docs/explanation/nexus-interpretation.md)
+    from sardana_nxsas.nexus.mask import total_counts
+
+    summary = group(detector, "frame_summary", "NXcollection")
+    number(summary, "total_counts", np.int64(total_counts(frame)), "counts")
 
 
 def _write_frame_file(detector: h5py.Group, nxs_path: Path, frame_file: FrameFile) -> None:

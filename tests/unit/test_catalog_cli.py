@@ -146,3 +146,21 @@ def test_reindex_with_worker_processes_gives_the_same_rows(
         rows_two = catalog.find()
     assert rows_one == rows_two and len(rows_two) == 3
     assert one.unreadable == two.unreadable and "crd_00009.nxs" in two.unreadable[0]
+
+
+def test_find_on_the_terminal_shows_the_newest_and_says_what_it_left_out(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert run_cli("find", "--data", str(root), "--limit", "2") == 0
+    out, err = capsys.readouterr()
+    shown = [line.split()[0] for line in out.splitlines()[1:]]
+    assert shown == ["crd_00003", "crd_00002"]  # newest first
+    assert "1 older match(es) not shown: use --limit 0 for all" in err
+    assert run_cli("find", "--data", str(root), "--limit", "0", "--title", "*a*") == 0
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["crd_00003", "crd_00001"]
+    assert err == ""
+    assert run_cli("find", "--data", str(root)) == 0  # default: 50, all 3 here
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 4 and err == ""

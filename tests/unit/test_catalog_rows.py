@@ -104,3 +104,18 @@ def test_fast_header_reader_agrees_with_h5py_high_level(tmp_path: Path) -> None:
         assert _scalars(nxroot["entry"]) == expected
     assert expected["vlen"] == "Glassy ☃" and expected["float@units"] == "mm"
     assert expected["nan"] is None and "empty_units@units" not in expected
+
+
+def test_total_counts_kept_in_the_file_else_summed_from_the_frame(settings: Settings) -> None:
+    path = make_exposure(settings, "counts")
+    expected = int(np.random.default_rng(3).poisson(2, (619, 487)).sum())
+    summary = "entry/raw/instrument/detector/frame_summary"
+    with h5py.File(path, "r") as nxroot:
+        assert nxroot[summary].attrs["NX_class"] == "NXcollection"
+        assert nxroot[f"{summary}/total_counts"][()] == expected
+    with h5py.File(path, "r+") as nxroot:  # as files written before the sum was kept
+        nxroot[f"{summary}/total_counts"][()] = expected + 1  # proves which one is read
+    assert row_from_file(path, settings.root)["total_counts"] == expected + 1
+    with h5py.File(path, "r+") as nxroot:
+        del nxroot[summary]
+    assert row_from_file(path, settings.root)["total_counts"] == expected

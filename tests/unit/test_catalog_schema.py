@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -78,3 +79,62 @@ def test_a_newer_catalog_asks_to_upgrade_sardana_nxsas(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(CatalogError, match="version 99.*upgrade sardana-nxsas$"):
         Catalog(url)
+
+
+def test_a_version_2_catalog_gets_its_trigram_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with monkeypatch.context() as patch:  # a catalog as sardana-nxsas wrote it at version 2
+        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
+        with Catalog(url) as catalog:
+            catalog.upsert([row(1, "Glassy_Carbon"), row(2, "water")])
+            assert catalog.text_index == "none"
+    assert _version(url) == "2"
+    with Catalog(url) as catalog:
+        assert catalog.text_index == "fts5"
+        assert [r["title"] for r in catalog.find(title="*carbon")] == ["Glassy_Carbon"]
+        catalog.upsert([row(3, "carbon black")])
+        assert [r["fsn"] for r in catalog.find(title="*carbon*")] == [1, 3]
+    assert _version(url) == "3"
+    engine = sa.create_engine(url)
+    indexes = {i["name"] for i in sa.inspect(engine).get_indexes("exposures")}
+    assert "ix_exposures_project_start" in indexes
+    with engine.connect() as conn:  # the rows that were there are in the index
+        hits = conn.execute(
+            sa.text("SELECT rowid FROM exposures_text WHERE exposures_text MATCH 'Glassy'")
+        ).all()
+    engine.dispose()
+    assert len(hits) == 1
+
+
+def test_without_a_trigram_index_globs_still_work_and_it_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with monkeypatch.context() as patch:  # as an SQLite built without FTS5
+        patch.setattr(schema, "_FTS5", ("CREATE VIRTUAL TABLE t USING no_such_module(a)",))
+        with Catalog(url) as catalog:
+            assert catalog.text_index == "none"
+            catalog.upsert([row(1, "Glassy_Carbon"), row(2, "water")])
+            assert [r["fsn"] for r in catalog.find(title="*carbon*", limit=5)] == [1]
+    assert "no trigram index" in caplog.text and "no_such_module" in caplog.text
+    with Catalog(url) as catalog:  # FTS5 available now
+        assert catalog.text_index == "fts5"
+        assert [r["fsn"] for r in catalog.find(title="*carbon*", limit=5)] == [1]
+
+
+def test_postgres_without_pg_trgm_degrades_to_scans(
+    postgres_url: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sa.create_engine(postgres_url.url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS exposures, catalog_meta"))
+    monkeypatch.setattr(schema, "_PG_TRGM", ("CREATE EXTENSION no_such_extension",))
+    with Catalog(postgres_url.url) as catalog:  # the failed statement spoils nothing else
+        assert catalog.text_index == "none"
+        catalog.upsert([row(1, "Glassy_Carbon"), row(2, "water")])
+        assert [r["fsn"] for r in catalog.find(title="*CARBON*")] == [1]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS exposures, catalog_meta"))
+    engine.dispose()

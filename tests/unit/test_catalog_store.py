@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from catalog_support import T0, row
 
-from sardana_nxsas.catalog import Catalog, CatalogError, catalog_url, glob_to_like
+from sardana_nxsas.catalog import Catalog, CatalogError, catalog_url, glob_to_like, store
 from sardana_nxsas.errors import NxsError
 
 
@@ -64,6 +64,7 @@ def test_times_come_back_timezone_aware(catalog: Catalog) -> None:
 
 
 NASTY = [
+    'say "hi" now',
     'O\'Brien "quoted"',
     "100% water",
     "a_b",
@@ -85,9 +86,49 @@ def test_nasty_titles_are_stored_and_found_verbatim(catalog: Catalog) -> None:
     assert [f["title"] for f in catalog.find(title="100%*")] == ["100% water"]
     assert [f["title"] for f in catalog.find(title="*%*")] == ["100% water"]
     assert [f["title"] for f in catalog.find(title="a?b")] == ["a_b", "aXb"]
-    assert [f["title"] for f in catalog.find(title="*DROP TABLE*")] == [NASTY[5]]
+    assert [f["title"] for f in catalog.find(title="*DROP TABLE*")] == [NASTY[6]]
     assert [f["title"] for f in catalog.find(title="back\\slash")] == ["back\\slash"]
-    assert catalog.find(title="o'brien*")[0]["title"] == NASTY[0]  # case-insensitive
+    assert catalog.find(title="o'brien*")[0]["title"] == NASTY[1]  # case-insensitive
+    # infix globs go through the trigram index first: the same verbatim semantics
+    assert [f["title"] for f in catalog.find(title='*"hi"*')] == [NASTY[0]]
+    assert [f["title"] for f in catalog.find(title="*% wat*")] == ["100% water"]
+    assert [f["title"] for f in catalog.find(title='*brien "quot*')] == [NASTY[1]]
+    assert [f["title"] for f in catalog.find(title="*☃ 水")] == ["Ångström ☃ 水"]
+    assert [f["title"] for f in catalog.find(title="*NGSTRöm*")] == ["Ångström ☃ 水"]
+    assert [f["title"] for f in catalog.find(title="*table exp*")] == [NASTY[6]]
+    assert catalog.find(title="*drop table exposures; --x*") == []
+    assert [f["title"] for f in catalog.find(title="*k\\sla*")] == ["back\\slash"]
+    assert [f["title"] for f in catalog.find(title="*b_b*")] == []  # "_" is literal
+
+
+def test_the_trigram_index_is_there(catalog: Catalog) -> None:
+    expected = {"sqlite": "fts5", "postgresql": "pg_trgm"}[catalog.engine.dialect.name]
+    assert catalog.text_index == expected
+
+
+@pytest.mark.parametrize("cap", [1, 10**6])  # every glob common / every glob rare
+def test_infix_globs_find_the_same_rows_by_either_plan(
+    catalog: Catalog, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "PROBE_CAP", cap)
+    titles = ["Glassy_Carbon", "glassy carbon 2", "AgBeh", "REV_12_lysozyme", "lysozyme_b", "ab"]
+    catalog.upsert([row(i, t) for i, t in enumerate(titles, start=1)])
+    found = lambda **f: [r["title"] for r in catalog.find(**f)]  # noqa: E731
+    assert found(title="*carbon*") == titles[:2]
+    assert found(title="*LYSO*", limit=1, newest_first=True) == ["lysozyme_b"]
+    assert found(title="*lysozyme*", limit=5, newest_first=True) == titles[4:2:-1]
+    assert found(title="*?_lys*") == ["REV_12_lysozyme"]
+    assert found(title="g*carbon*", sample="*2") == ["glassy carbon 2"]
+    assert found(title="*ab*") == ["ab"]  # shorter than a trigram: no index, same answer
+    assert found(title="*zzz*", limit=3, newest_first=True) == []
+    assert catalog.count_matching(title="*a*") == 4
+    assert catalog.count_matching(cap=2, title="*a*") == 2
+    # the index follows updates and deletes
+    catalog.upsert([row(3, "carbon black")])
+    assert found(title="*carbon*") == [*titles[:2], "carbon black"]
+    assert found(title="*agbeh*") == []
+    catalog.delete([("crd", 1)])
+    assert found(title="*carbon*") == ["glassy carbon 2", "carbon black"]
 
 
 def test_glob_to_like() -> None:
