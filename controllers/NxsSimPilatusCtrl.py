@@ -49,6 +49,7 @@ class _Acquisition(threading.Thread):
             if self.stopped.wait(max(0.0, self.integ_time - (time.monotonic() - started))):
                 return  # a Pilatus discards the frame of a killed exposure
             if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 write_cbf(self.path, frame, self.ctrl.header(self.integ_time))
             self.frame = frame
         except Exception as exc:  # reported through StateOne
@@ -111,6 +112,9 @@ class NxsSimPilatusController(TwoDController, Referable):
     def StartOne(self, axis, value=None):
         path = None
         if self._ref_enabled:
+            # after a restart the index begins again: skip names still taken
+            while Path(self._reference().removeprefix("file://")).exists():
+                self._index += 1
             path = Path(self._reference().removeprefix("file://"))
         self._acq = _Acquisition(self, self._integ_time, path)
 

@@ -25,11 +25,12 @@ from sardana_nxsas.exposure import (
 )
 from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
 from sardana_nxsas.nexus.nxsas import iso
-from sardana_nxsas.recording import MetadataRecorder, end_refs, readings_to_json
+from sardana_nxsas.recording import end_refs, readings_to_json
 from sardana_nxsas.sample_store import registry_for
 from sardana_nxsas.sample_text import door_text, from_door
 from sardana_nxsas.settings import data_root_from_getter
-from sardana_nxsas.snapshot import take_snapshot
+from sardana_nxsas.snapshot import BackgroundSnapshot, take_snapshot
+from sardana_nxsas.writer import writer_for
 
 SESSION_ENV = "NxsSession"
 TITLE_ENV = "NxsTitle"
@@ -89,11 +90,6 @@ def _detector_channel(macro, instrument):
     return mg, images[0]
 
 
-def _pattern(path):
-    # Sardana formats the pattern with {index}: escape braces of a literal path.
-    return "file://" + str(path).replace("{", "{{").replace("}", "}}")
-
-
 def begin(macro, prefix, title):
     """nxsbegin's work, also used by expose."""
     current = _open_session(macro)
@@ -113,6 +109,7 @@ def begin(macro, prefix, title):
         str(title),
         description=description,
         sample=sample,
+        wake=_wake(settings),
     )
     _catalog_warning(macro, settings)
     if allocation.skipped:
@@ -121,40 +118,26 @@ def begin(macro, prefix, title):
             f"files already existed at FSN {', '.join(map(str, allocation.skipped))} "
             f"of {session.prefix}: using {session.fsn}",
         )
-    session.extra = {
-        "mg": mg.getName(),
-        "channel": channel.name,
-        "channel_full_name": channel.full_name,
-        "server_pid": os.getpid(),  # tells a session of a MacroServer that died
-    }
+    session.extra.update(
+        mg=mg.getName(),
+        channel=channel.name,
+        channel_full_name=channel.full_name,
+        server_pid=os.getpid(),  # tells a session of a MacroServer that died
+    )
     try:
-        # A referable channel (a Pilatus through LImA, the simulated one) writes the
-        # CBF itself at the FSN's name; any other hands ct an array, written by us.
-        if "value_ref_enabled" in channel.raw_data:
-            session.extra["saved_ref"] = [
-                channel.raw_data.get("value_ref_enabled"),
-                channel.raw_data.get("value_ref_pattern"),
-            ]
-            # one configuration write to the Pool: the first setter only stages its change
-            mg.setValueRefPattern(_pattern(session.cbf), channel.name, apply=False)
-            mg.setValueRefEnabled(True, channel.name)
         macro.setEnv(SESSION_ENV, session.to_dict())
     except BaseException as exc:
-        end_exposure(session, settings, status="failed", reason=f"nxsbegin failed: {exc}")
-        _restore_detector(macro, session)
+        end_exposure(
+            session, settings, status="failed", reason=f"nxsbegin failed: {exc}",
+            wake=_wake(settings),
+        )  # fmt: skip
         raise
     return session
 
 
-def _restore_detector(macro, session):
-    extra = session.extra
-    if "saved_ref" not in extra:
-        return
-    mg = macro.getMeasurementGroup(extra["mg"])
-    enabled, pattern = extra["saved_ref"]
-    if pattern is not None:
-        mg.setValueRefPattern(pattern, extra["channel"], apply=False)
-    mg.setValueRefEnabled(bool(enabled), extra["channel"])
+def _wake(settings):
+    """Hands the file work to the writer process of the data root (decision 0008)."""
+    return writer_for(settings.root).wake
 
 
 def finish(macro, status="complete", reason=None, counted=None):
@@ -167,10 +150,9 @@ def finish(macro, status="complete", reason=None, counted=None):
     if counted is not None and session.count_time is None:
         session.count_time, session.monitor = counted
     settings = ms.settings(macro)
-    summary = end_exposure(session, settings, status=status, reason=reason)
+    summary = end_exposure(session, settings, status=status, reason=reason, wake=_wake(settings))
     _catalog_warning(macro, settings)
     macro.setEnv(SESSION_ENV, {})
-    _restore_detector(macro, session)
     return summary
 
 
@@ -216,12 +198,12 @@ class ct(_stock_ct):
                 f"{session.identifier} already has its frame: nxsend, then nxsbegin the next one"
             )
         settings = ms.settings(self)
-        recorder, refs, read = _start_metadata(self, session, settings, float(integ_time))
+        snapshot, refs, read = _start_metadata(self, settings)
         started = time.monotonic()
         try:
             _stock_ct.run(self, integ_time, countable_elem)
         except BaseException as exc:
-            _end_metadata(self, session, recorder, refs, read)
+            _end_metadata(self, session, snapshot, refs, read)
             self.setEnv(SESSION_ENV, session.to_dict())  # finish() reads the session from there
             cause = type(exc).__name__
             interrupted = "Stop" in cause or "Abort" in cause
@@ -246,7 +228,7 @@ class ct(_stock_ct):
         }
         timers = [t for t in mg.getTimer().values() if t in counters]
         session.timer = timers[0] if timers else None
-        _end_metadata(self, session, recorder, refs, read)
+        _end_metadata(self, session, snapshot, refs, read)
         record_counts(
             session,
             settings,
@@ -320,33 +302,25 @@ def _chosen_sample(macro, settings):
     return sample
 
 
-def _start_metadata(macro, session, settings, integ_time):
+def _start_metadata(macro, settings):
     """Begin reading every source of the description while the detector counts."""
     description = load_description(settings.instrument_file)
     elements = [*macro.getMotors().values(), *macro.getPseudoMotors().values()]
-    motors = [element.name for element in elements]
-    refs = description.sources(motors)
+    refs = description.sources([element.name for element in elements])
     read = ms.prepare_reader(macro, refs)
-    # reading starts now; writing once the acquisition is under way (see MetadataRecorder)
-    write_after = min(0.2, 0.3 * integ_time)
-    return MetadataRecorder(session.nxs, description, refs, read, write_after), refs, read
+    return BackgroundSnapshot(refs, read), refs, read
 
 
-def _end_metadata(macro, session, recorder, refs, read):
-    """Collect the metadata written while counting; read sensors and motors again."""
-    info = recorder.wait()
-    session.instrument_written = info is not None
-    if recorder.error:
-        _warning(
-            macro,
-            f"{session.identifier}: metadata not written ({recorder.error}); "
-            "the exposure goes on with the constants only",
-        )
-    elif info.missing:
-        items = ", ".join(f"{m.key} ({m.reason})" for m in info.missing[:5])
-        more = f" and {len(info.missing) - 5} more" if len(info.missing) > 5 else ""
+def _end_metadata(macro, session, snapshot, refs, read):
+    """Collect the readings taken while counting; read sensors and motors again."""
+    started = snapshot.result()
+    missing = started.missing()
+    if missing:
+        items = ", ".join(f"{key} ({why})" for key, why in list(missing.items())[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         _warning(macro, f"{session.identifier}: missing metadata: {items}{more}")
     end = take_snapshot(end_refs(refs), read)
+    session.start_readings = readings_to_json(started.readings)
     session.end_readings = readings_to_json(end.readings)
-    session.end_seconds = recorder.seconds()
-    session.snapshot_time = iso(recorder.taken)
+    session.end_seconds = (end.taken - started.taken).total_seconds()
+    session.snapshot_time = iso(started.taken)

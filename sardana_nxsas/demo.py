@@ -4,7 +4,8 @@ Everything goes through the real Door with the operators' macros: the project
 and people, the samples of the holder (``nxssample add``), then the standards
 (Dark, Empty_Beam, Glassy_Carbon, AgBeh) with ``nxssample use NAME move`` and
 the explicit nxsbegin / ct / nxsend form, then one sample three times with
-``expose``.
+``expose``. Before the exposures, an alignment scan (``ascan`` of the sample motor
+across the glassy carbon) writes one NeXus scan file with a frame per point.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.catalog.export import table_lines
 from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.nexus.scansummary import is_scan_file, scan_facts, scan_table
+from sardana_nxsas.nexus.scanvalidate import validate_scan
 from sardana_nxsas.nexus.summary import exposure_facts, table
 from sardana_nxsas.nexus.validate import validate_exposure
 from sardana_nxsas.sample_store import registry_for
@@ -28,8 +31,11 @@ from sardana_nxsas.system.simulated_instrument import (
     SimulatedInstrument,
     start_simulated_instrument,
 )
+from sardana_nxsas.writer import wait_written
 
 STANDARDS = ("Dark", "Empty_Beam", "Glassy_Carbon", "AgBeh")
+# across the glassy carbon (x = 20, 3 mm wide): the frame sum rises at 18.5, falls at 21.5
+ALIGNMENT_SCAN = "ascan samx 17 23 12 0.1"
 SAMPLE = "Spheres_R20nm"
 CATEGORIES = {
     "dark": "Dark",
@@ -61,6 +67,7 @@ def sequence(exposure_time: float, known_samples: frozenset[str] = frozenset()) 
     """The spock lines of the demo session."""
     lines = [f"senv {key} {shlex.quote(value)}" for key, value in PEOPLE.items()]
     lines += [sample_macro(name, name in known_samples) for name in (*STANDARDS, SAMPLE)]
+    lines += [ALIGNMENT_SCAN]
     for name in STANDARDS:
         lines += [f"nxssample use {name} move", "nxsbegin crd", f"ct {exposure_time}", "nxsend"]
     lines += [f"nxssample use {SAMPLE} move", f"expose {exposure_time} 3", "lsfsn"]
@@ -87,8 +94,13 @@ def run_demo(
             result = instrument.door.run(line, raise_on_error=True)
             for text in result.output + result.warnings:
                 say(f"    {text}")
-        written = sorted(set(data_root.glob("nexus/*/*.nxs")) - before)
+        if not wait_written(DataRoot(data_root), timeout=120):  # the writer's last files
+            raise SystemExit(f"the writer did not finish: see {data_root}/state/writer.log")
+        new = sorted(set(data_root.glob("nexus/*/*.nxs")) - before)
+        scans = [path for path in new if is_scan_file(path)]
+        written = [path for path in new if not is_scan_file(path)]
         _report(written, say)
+        _report_scans(scans, say)
         _catalog_view(data_root, len(written), say)
     except BaseException:
         instrument.stop()
@@ -110,6 +122,22 @@ def _report(written: list[Path], say: Callable[[str], None]) -> None:
     bad = [path for path in written if not validate_exposure(path).ok]
     say(
         f"validated {len(written)} files with nexusformat (NXsas) and fabio: "
+        + ("all complete and valid" if not bad else f"{len(bad)} with errors: {bad}")
+    )
+    if bad:
+        raise SystemExit(1)
+
+
+def _report_scans(scans: list[Path], say: Callable[[str], None]) -> None:
+    say("")
+    say(f"scan files written to {scans[0].parent if scans else '-'}:")
+    for line in scan_table([scan_facts(path) for path in scans]):
+        say(f"  {line}")
+    for path in scans:
+        say(f"  {path}")
+    bad = [path for path in scans if not validate_scan(path).ok]
+    say(
+        f"validated {len(scans)} scan file(s) (NeXus base classes, default plot, CBFs): "
         + ("all complete and valid" if not bad else f"{len(bad)} with errors: {bad}")
     )
     if bad:

@@ -57,13 +57,16 @@ def ensure_dir(folder: Path, root: Path) -> None:
         ) from None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` by ``data`` atomically and durably (OSError on failure)."""
+def write_atomic(path: Path, data: bytes, mode: int = 0o666) -> None:
+    """Replace ``path`` by ``data`` atomically and durably (OSError on failure).
+
+    ``mode`` before the umask: 0o600 for a file only its owner may read.
+    """
     # A unique name: writers that do not hold a lock must not share a temp file.
     # os.open (not mkstemp) so the umask decides the mode, as for any new file:
     # the stores are shared by every account that runs a Door.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         try:
             view = memoryview(data)

@@ -9,7 +9,7 @@ object living from one macro to the next.
 
 from __future__ import annotations
 
-import logging
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,27 +19,21 @@ from typing import Any
 
 import numpy as np
 
-from sardana_nxsas.catalog import row_for_running, shared_writer
-from sardana_nxsas.catalog.spool import file_row
-from sardana_nxsas.cbf import MiniCbfHeader, read_cbf, sha256_file, write_cbf
-from sardana_nxsas.description import InstrumentDescription, load_description, resolve
+from sardana_nxsas.catalog import shared_writer
+from sardana_nxsas.cbf import MiniCbfHeader, write_cbf
+from sardana_nxsas.claim import claim_frame, frame_path
+from sardana_nxsas.description import InstrumentDescription, load_description
 from sardana_nxsas.description.units import convert
 from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.fsn import Allocation, FsnCounter
 from sardana_nxsas.instrument import InstrumentInfo, Quantity, load_instrument
-from sardana_nxsas.layout import check_title
-from sardana_nxsas.nexus.mask import bad_pixel_mask, total_counts
-from sardana_nxsas.nexus.nxsas import (
-    ExposureResult,
-    ExposureStart,
-    FrameFile,
-    complete_exposure_file,
-    create_exposure_file,
-    iso,
-)
-from sardana_nxsas.recording import end_values, readings_from_json
+from sardana_nxsas.layout import DataRoot, check_title
+from sardana_nxsas.nexus.nxsas import iso
 from sardana_nxsas.samples import Sample
 from sardana_nxsas.settings import Settings
+from sardana_nxsas.writer import drain, submit
+
+Wake = Callable[[], None]  # tells the writer there is a job (writer_for(root).wake)
 
 
 @dataclass
@@ -58,7 +52,7 @@ class Session:
     frame_file: str | None = None
     timer: str | None = None  # the counter that measured the elapsed time (its value is s)
     sample: str | None = None  # the chosen sample (registry name), if any
-    instrument_written: bool = False  # by ct, from the snapshot taken while counting
+    start_readings: dict[str, list[Any]] = field(default_factory=dict)  # taken while counting
     end_readings: dict[str, list[Any]] = field(default_factory=dict)  # sensors, positioners
     end_seconds: float | None = None  # when they were read, after the start snapshot
     snapshot_time: str | None = None  # ISO 8601: when the start snapshot was taken
@@ -73,25 +67,24 @@ class Session:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
-        return cls(**data)
+        known = {f.name for f in dataclasses.fields(cls)}  # a session of an older version
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)
 class Summary:
-    """What nxsend reports in its one line."""
+    """What nxsend reports in its one line (the writer completes the file just after)."""
 
     identifier: str
     nxs: Path
     title: str
     status: str
     count_time: float | None
-    total_counts: int | None
 
     def line(self) -> str:
         time = "-" if self.count_time is None else f"{self.count_time:g} s"
-        counts = "-" if self.total_counts is None else f"{self.total_counts}"
         status = "" if self.status == "complete" else f" [{self.status.upper()}]"
-        return f"{self.nxs}  {self.title!r}  {time}  total counts {counts}{status}"
+        return f"{self.nxs}  {self.title!r}  {time}{status}"
 
 
 def check_exposure_time(value: float) -> float:
@@ -107,28 +100,24 @@ def begin_exposure(
     now: datetime | None = None,
     description: InstrumentDescription | None = None,
     sample: Sample | None = None,
+    wake: Wake | None = None,
 ) -> tuple[Session, Allocation]:
-    """Check everything, allocate the FSN, create the .nxs exclusively.
+    """Check everything, allocate the FSN and queue the creation of the .nxs.
 
-    The file starts with the entry, the sample and ``status = running``; the
-    instrument is added while counting (see :mod:`sardana_nxsas.recording`).
+    The writer creates the file (entry, sample, ``status = running``) and its
+    catalog row while the detector counts; ``wake`` tells it (None: the job is
+    done here and now, as tests and scripts without a writer want).
     """
     root = settings.root
     prefix = root.prefix(prefix)
     title = check_title(title)
     root.check()
-    description = description or load_description(
-        settings.instrument_file
-    )  # refuse before allocating
+    if description is None:
+        load_description(settings.instrument_file)  # refuse before allocating
     root.ensure_dirs(prefix)
     allocation = FsnCounter(root).allocate(prefix)
     start = (now or datetime.now()).astimezone()
     nxs = root.nxs_path(prefix, allocation.fsn)
-    sample_name = sample.name if sample is not None else title
-    create_exposure_file(nxs, ExposureStart(nxs.stem, title, sample_name, start, sample=sample))
-    _catalog(settings, lambda: row_for_running(
-        root, prefix, allocation.fsn, title, session_sample(sample), iso(start)
-    ))  # fmt: skip
     session = Session(
         prefix=prefix,
         fsn=allocation.fsn,
@@ -138,7 +127,30 @@ def begin_exposure(
         start_time=iso(start),
         sample=None if sample is None else sample.name,
     )
+    session.extra["start"] = {
+        "nxs": str(nxs.relative_to(root.path)),
+        "prefix": prefix,
+        "fsn": allocation.fsn,
+        "title": title,
+        "sample_name": sample.name if sample is not None else title,
+        "sample": None if sample is None else sample.to_dict(),
+        "start_time": iso(start),
+    }
+    submit(root, nxs.stem, "create", {"start": session.extra["start"], **_catalog_of(settings)})
+    _hand_over(settings, wake)
     return session, allocation
+
+
+def _catalog_of(settings: Settings) -> dict[str, Any]:
+    # the URL may hold a password: the job files are private to the MacroServer's account
+    return {"catalog_url": settings.catalog_url}
+
+
+def _hand_over(settings: Settings, wake: Wake | None) -> None:
+    if wake is None:
+        drain(settings.root)
+    else:
+        wake()
 
 
 def cbf_header(instrument: InstrumentInfo, count_time: float, moment: datetime) -> MiniCbfHeader:
@@ -178,7 +190,10 @@ def record_counts(
         write_cbf(Path(session.cbf), frame, header)
         session.frame_file = session.cbf
     elif frame is not None:
-        session.frame_file = str(frame)
+        source = frame_path(str(frame))
+        if source != Path(session.cbf):  # the detector's own name: give it the FSN's
+            claim_frame(source, Path(session.cbf))
+        session.frame_file = session.cbf
     return session
 
 
@@ -189,68 +204,49 @@ def end_exposure(
     status: str = "complete",
     reason: str | None = None,
     now: datetime | None = None,
+    wake: Wake | None = None,
 ) -> Summary:
-    """Finish the file: frame, checksum, monitor, end time, final status."""
-    frame, frame_file = None, None
-    if session.frame_file is not None:
-        try:
-            frame, _ = read_cbf(Path(session.frame_file))
-            frame_file = FrameFile(Path(session.frame_file), sha256_file(Path(session.frame_file)))
-        except (OSError, ValueError) as exc:
-            status, reason = "failed", f"cannot read the frame {session.frame_file}: {exc}"
-    if status == "complete" and frame is None:
+    """Queue the completion of the file (frame, checksum, metadata, final status).
+
+    Durable when it returns: the job is on disk, and the writer (or a later
+    ``sardana-nxsas writer``) completes the file from the CBF even if this
+    process dies now. ``wake`` as for :func:`begin_exposure`.
+    """
+    root = settings.root
+    if status == "complete" and session.frame_file is None:
         status, reason = "failed", "no frame was recorded (was ct run inside the session?)"
-    description = load_description(settings.instrument_file)
-    constants = resolve(description, {})
-    # no ct, or its metadata failed: the constants at least
-    instrument = None if session.instrument_written else constants
-    end = None
-    if session.end_readings:
-        end = end_values(
-            description,
-            readings_from_json(session.end_readings),
-            session.end_seconds or 0.0,
-            session.snapshot_time,
-        )
-    bad = None
-    if frame is not None:
-        try:
-            bad = bad_pixel_mask(constants.detector, frame.shape)
-        except (OSError, ValueError, NxsError) as exc:  # never lose an exposure over a mask
-            logging.getLogger(__name__).warning("%s: bad pixels not marked: %s", session.nxs, exc)
-    result = ExposureResult(
-        end_time=(now or datetime.now()).astimezone(),
-        status=status,
-        count_time=session.count_time,
-        monitor_integral=session.monitor,
-        counters=session.counters,
-        timer=session.timer,
-        frame=frame,
-        frame_file=frame_file,
-        reason=reason,
-        compression=settings.compression,
-        instrument=instrument,
-        end=end,
-        bad_pixels=bad,
-    )
-    complete_exposure_file(Path(session.nxs), result)
-    total = None if frame is None else total_counts(frame)
-    _catalog(settings, lambda: file_row(Path(session.nxs), settings.root, total_counts=total))
-    return Summary(
-        session.identifier, Path(session.nxs), session.title, status, session.count_time, total
-    )
+    start = session.extra.get("start") or _start_of(session, root)
+    payload = {
+        "start": start,
+        "session": session.to_dict(),
+        "status": status,
+        "reason": reason,
+        "end_time": iso((now or datetime.now()).astimezone()),
+        "instrument_file": str(settings.instrument_file),
+        "compression": settings.compression,
+        **_catalog_of(settings),
+    }
+    payload["session"]["extra"] = {}  # the adapter's bookkeeping is not the writer's business
+    submit(root, Path(session.nxs).stem, "complete", payload)
+    _hand_over(settings, wake)
+    return Summary(session.identifier, Path(session.nxs), session.title, status, session.count_time)
+
+
+def _start_of(session: Session, root: DataRoot) -> dict[str, Any]:
+    """The creation data of a session opened by an older version (none in its extra)."""
+    return {
+        "nxs": str(Path(session.nxs).relative_to(root.path)),
+        "prefix": session.prefix,
+        "fsn": session.fsn,
+        "title": session.title,
+        "sample_name": session.sample or session.title,
+        "sample": None,
+        "start_time": session.start_time,
+    }
 
 
 def session_sample(sample: Sample | None) -> str | None:
     return None if sample is None else sample.name
-
-
-def _catalog(settings: Settings, row: Callable[[], dict[str, Any]]) -> None:
-    """Queue a catalog row; the catalog never stops an exposure (see catalog_news)."""
-    try:
-        shared_writer(settings.root, settings.catalog_url).submit(row())
-    except Exception as exc:  # a full disk or an unreadable file: the file itself stands
-        logging.getLogger(__name__).warning("catalog row not queued: %s", exc)
 
 
 def catalog_news(settings: Settings) -> str | None:

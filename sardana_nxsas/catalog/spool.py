@@ -10,6 +10,7 @@ left (the thread starts on construction).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -45,7 +46,10 @@ class CatalogWriter:
         self.root = root
         self.url = catalog_url(root.path, url)
         self.where = safe_url(self.url)
+        self.key = spool_key(url)
         self.folder = root.state_dir / SPOOL
+        if self.key:  # rows for another catalog than the data root's own wait apart
+            self.folder = self.folder / self.key
         self._lock = threading.Lock()
         self._last_ns = 0
         self._wake = threading.Event()
@@ -87,12 +91,20 @@ class CatalogWriter:
         return self._problem
 
     def news(self) -> str | None:
-        """The problem once per outage (for a single warning), then None until it is over."""
+        """The problem once per outage (for a single warning), then None until it is over.
+
+        Seen by this process's sender or by any other of the data root (the writer
+        process sends most rows): senders leave the problem in ``state/catalog-problem``.
+        """
         with self._lock:
-            if self._problem is None or self._announced:
+            problem = self._problem or _read_problem(self.root, self.key)
+            if problem is None:
+                self._announced = False
+                return None
+            if self._announced:
                 return None
             self._announced = True
-            return self._problem
+            return problem
 
     def pending(self) -> list[Path]:
         """Spooled rows not yet in the database, oldest first."""
@@ -187,9 +199,42 @@ class CatalogWriter:
 
     def _set_problem(self, problem: str | None) -> None:
         with self._lock:
-            if problem is None:
-                self._announced = False
+            changed = problem != self._problem
             self._problem = problem
+        if changed:
+            _write_problem(self.root, self.key, problem)
+
+
+PROBLEM_FILE = (
+    "catalog-problem"  # in state/: the last sender's problem, absent when rows get through
+)
+
+
+def spool_key(url: str | None) -> str:
+    """'' for the data root's own catalog, else a digest of the URL (no password shown)."""
+    return "" if url is None else hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def _problem_path(root: DataRoot, key: str) -> Path:
+    return root.state_dir / (f"{PROBLEM_FILE}-{key}" if key else PROBLEM_FILE)
+
+
+def _read_problem(root: DataRoot, key: str) -> str | None:
+    try:
+        return _problem_path(root, key).read_text("utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _write_problem(root: DataRoot, key: str, problem: str | None) -> None:
+    path = _problem_path(root, key)
+    try:
+        if problem is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_atomic(path, problem.encode("utf-8"))  # the URL's password is already hidden
+    except OSError:
+        pass  # a status for people; the rows themselves are safe in the spool
 
 
 def _order(name: str) -> tuple[int, str]:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import tango
 
+from sardana_nxsas.claim import INCOMING
 from sardana_nxsas.paths import plugin_dir
+from sardana_nxsas.scan import scan_defaults
 from sardana_nxsas.simulation.holder import DEFAULT_HOLDER
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
 from sardana_nxsas.system.door import DoorClient
@@ -24,8 +26,24 @@ TIMER = "timer"
 MOTORS = {"sample_x": "samx", "sample_y": "samy", "beamstop_x": "bsx"}
 
 
-def element_macros(detector: str) -> list[str]:
-    """The macros that create the simulated instrument's elements on a fresh Pool."""
+def incoming_pattern(data_root: Path) -> str:
+    """Where the simulated detector saves its frames before an exposure claims them."""
+    return f"file://{Path(data_root) / 'images' / INCOMING}/frame_{{index:06d}}.cbf"
+
+
+def element_macros(detector: str, data_root: Path | None = None) -> list[str]:
+    """The macros that create the simulated instrument's elements on a fresh Pool.
+
+    With ``data_root`` the detector saves every frame as a CBF (value referencing,
+    as a lab configures a LImA Pilatus) in the data root's incoming folder.
+    """
+    referencing = []
+    if data_root is not None:
+        pattern = shlex.quote(incoming_pattern(data_root))
+        referencing = [
+            f"set_meas_conf ValueRefPattern {pattern} [ {DETECTOR_CHANNEL} ] {MEASUREMENT_GROUP}",
+            f"set_meas_conf ValueRefEnabled True [ {DETECTOR_CHANNEL} ] {MEASUREMENT_GROUP}",
+        ]
     return [
         "defctrl DummyCounterTimerController timerctrl",
         f"defelem {TIMER} timerctrl 1",
@@ -35,6 +53,7 @@ def element_macros(detector: str) -> list[str]:
         *(f"defelem {name} stagectrl {axis}" for axis, name in enumerate(MOTORS.values(), 1)),
         f"defmeas {MEASUREMENT_GROUP} {TIMER} {DETECTOR_CHANNEL}",
         f"senv ActiveMntGrp {MEASUREMENT_GROUP}",
+        *referencing,
     ]
 
 
@@ -103,9 +122,13 @@ def start_simulated_instrument(
         raise
     instrument = SimulatedInstrument(workdir, data_root, instrument_file, db, server, server.door())
     try:
-        for macro in element_macros(detector) + [
+        for macro in element_macros(detector, data_root) + [
             f"senv NxsDataRoot {shlex.quote(str(data_root))}",
             f"senv NxsInstrumentFile {shlex.quote(str(instrument_file))}",
+            *(
+                f"senv {key} {shlex.quote(value)}"
+                for key, value in scan_defaults(data_root).items()
+            ),
         ]:
             instrument.door.run(macro, raise_on_error=True)
         _set_motor_units(db, "mm")

@@ -9,17 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.paths import plugin_dir
-from sardana_nxsas.system.door import DoorClient
+from sardana_nxsas.system.door import DoorClient, MacroResult
 from sardana_nxsas.system.sardana_server import SardanaServer
 from sardana_nxsas.system.simulated_instrument import (
     SimulatedInstrument,
     start_simulated_instrument,
 )
 from sardana_nxsas.system.tangodb import TangoDatabase
+from sardana_nxsas.writer import wait_written
 
 # Macros only the launcher tests use; in a directory after ours in MacroPath.
 TEST_MACROS = '''\
@@ -105,8 +108,26 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatedIns
         yield instrument
 
 
+class WrittenDoor:
+    """A Door whose ``run`` returns once the writer has done the file work the macro
+    queued, so that a test reads complete files (``unwritten`` to see the moment
+    the macro returns; the writer's own behaviour is tested in test_writer_system)."""
+
+    def __init__(self, door: DoorClient, data_root: Path) -> None:
+        self.unwritten, self._root = door, DataRoot(data_root)
+
+    def run(self, *macro: str | list[str], **options: Any) -> MacroResult:
+        result = self.unwritten.run(*macro, **options)
+        if not wait_written(self._root, timeout=60):
+            raise TimeoutError(f"the writer left jobs pending in {self._root.path}")
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.unwritten, name)
+
+
 @pytest.fixture
-def door(simulated: SimulatedInstrument) -> Iterator[DoorClient]:
+def door(simulated: SimulatedInstrument) -> Iterator[WrittenDoor]:
     """The simulated instrument's Door, left without an open exposure after each test."""
-    yield simulated.door
+    yield WrittenDoor(simulated.door, simulated.data_root)
     simulated.door.run("usenv NxsSession")  # a test that failed half-way must not leak its session

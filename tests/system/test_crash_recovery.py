@@ -9,8 +9,10 @@ import time
 from collections.abc import Iterator
 
 import h5py
+import numpy as np
 import pytest
 
+from sardana_nxsas.cbf import read_cbf
 from sardana_nxsas.fsn import FsnCounter
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.validate import validate_exposure
@@ -18,6 +20,7 @@ from sardana_nxsas.system.simulated_instrument import (
     SimulatedInstrument,
     start_simulated_instrument,
 )
+from sardana_nxsas.writer import pending, wait_written
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,7 @@ def test_sigkill_during_ct_then_restart(instrument: SimulatedInstrument) -> None
     assert after.ok, after.errors
     assert any(f"crd_{killed:05d} was left open" in w for w in after.warnings)
     assert f"crd_{killed + 1:05d}" in after.text  # the killed exposure's number is not reused
+    assert wait_written(root)
     with h5py.File(root.nxs_path("crd", killed)) as f:  # closed and readable
         assert f["entry/status"][()] == b"failed"
         assert "MacroServer stopped" in f["entry/status"].attrs["reason"]
@@ -77,6 +81,38 @@ def test_nxsend_after_a_crash_closes_the_left_exposure_with_its_reason(
     instrument.restart_sardana()
     result = instrument.door.run("nxsend")
     assert result.ok and any("was left open" in w for w in result.warnings)
+    assert wait_written(root)
     with h5py.File(root.nxs_path("tst", left)) as f:
         assert f["entry/status"][()] == b"complete"
         assert "MacroServer stopped" in f["entry/status"].attrs["reason"]
+
+
+def test_an_exposure_whose_macro_returned_survives_killing_everything(
+    instrument: SimulatedInstrument,
+) -> None:
+    """The writer is frozen, the exposure returns, then the MacroServer and the writer are
+    killed: the jobs on disk complete the file from the CBF after the restart."""
+    root = DataRoot(instrument.data_root)
+    assert instrument.door.run("expose 0.1").ok  # a writer is running
+    assert wait_written(root)
+    writer = int((root.state_dir / "writer.pid").read_text())
+    os.kill(writer, signal.SIGSTOP)
+    try:
+        fsn = FsnCounter(root).next("crd")
+        returned = instrument.door.run("expose 0.2")
+        assert returned.ok, returned.errors
+        assert [job.kind for job in pending(root)] == ["create", "complete"]
+        os.kill(instrument.server.pid, signal.SIGKILL)
+    finally:
+        os.kill(writer, signal.SIGKILL)
+    time.sleep(0.2)
+    assert root.cbf_path("crd", fsn).exists()  # the frame was claimed before the macro returned
+    instrument.restart_sardana()
+    assert instrument.door.run("expose 0.1").ok  # its writer does the jobs left
+    assert wait_written(root)
+    report = validate_exposure(root.nxs_path("crd", fsn))
+    assert report.ok, report.errors
+    with h5py.File(root.nxs_path("crd", fsn)) as f:
+        assert f["entry/status"][()] == b"complete"
+        frame = f["entry/raw/instrument/detector/data"][()]
+    assert np.array_equal(frame, read_cbf(root.cbf_path("crd", fsn))[0])

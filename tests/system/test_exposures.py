@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 
 from sardana_nxsas.cbf import read_cbf
+from sardana_nxsas.claim import INCOMING
 from sardana_nxsas.fsn import FsnCounter
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.validate import validate_exposure
 from sardana_nxsas.system.door import DoorClient
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument, move_to_slot_macro
+from sardana_nxsas.writer import wait_written
 
 
 def root(simulated: SimulatedInstrument) -> DataRoot:
@@ -42,11 +44,7 @@ def test_three_step_exposure_writes_valid_cbf_and_nxs(simulated, door) -> None:
     summary = run_ok(door, "nxsend")
     nxs = root(simulated).nxs_path("crd", fsn)
     cbf = root(simulated).cbf_path("crd", fsn)
-    assert (
-        str(nxs) in summary.text
-        and "Glassy_Carbon" in summary.text
-        and "total counts" in summary.text
-    )
+    assert str(nxs) in summary.text and "Glassy_Carbon" in summary.text and "0.3 s" in summary.text
     report = validate_exposure(nxs)
     assert report.ok, report.errors
     frame, header = read_cbf(cbf)
@@ -71,11 +69,17 @@ def test_expose_series_takes_consecutive_fsns(simulated, door) -> None:
     assert re.search(rf"tst\s+{first + 2}\s+{first + 3}", listing)
 
 
-def test_stock_ct_outside_a_session_writes_nothing(simulated, door) -> None:
-    before = sorted(simulated.data_root.rglob("*.*"))
+def test_stock_ct_outside_a_session_makes_no_exposure(simulated, door) -> None:
+    def exposures() -> list[Path]:
+        return sorted(p for p in simulated.data_root.rglob("*.*") if INCOMING not in p.parts)
+
+    before, counters = exposures(), FsnCounter(root(simulated)).summary()
+    incoming = set((simulated.data_root / "images" / INCOMING).glob("*.cbf"))
     result = run_ok(door, "ct 0.1")
-    assert "pilatus" in result.text
-    assert sorted(simulated.data_root.rglob("*.*")) == before
+    assert re.search(r"pilatus\s+=\s+file://", result.text)  # the detector saved its frame
+    assert exposures() == before and FsnCounter(root(simulated)).summary() == counters
+    # the frame stays in the incoming folder, claimed by no exposure
+    assert len(set((simulated.data_root / "images" / INCOMING).glob("*.cbf")) - incoming) == 1
 
 
 def test_agbeh_ring_lands_where_physics_puts_it(simulated, door) -> None:
@@ -115,6 +119,7 @@ def test_interrupted_ct_leaves_an_aborted_file_and_no_session(simulated, door, h
     getattr(door, how)()
     result = door.wait(timeout=20)
     assert not result.ok
+    assert wait_written(root(simulated))
     with h5py.File(root(simulated).nxs_path("crd", fsn)) as f:
         assert f["entry/status"][()] == b"aborted"
         assert "during counting" in f["entry/status"].attrs["reason"]

@@ -55,7 +55,8 @@ def test_no_row_lost_when_the_process_is_killed(data_root: Path, reachable: bool
     rest = child.stdout.read().split()
     child.wait()
     submitted = int(rest[-1]) if rest else submitted
-    good = f"sqlite:///{data_root / 'catalog.sqlite'}"
+    (data_root / "missing").mkdir(exist_ok=True)  # the database is back
+    good = url  # rows go to the catalog configured when they were made
     with CatalogWriter(DataRoot(data_root), good) as writer:  # the MacroServer restarts
         assert writer.flush(20), writer.problem()
     with Catalog(good) as catalog:

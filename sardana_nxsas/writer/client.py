@@ -1,0 +1,91 @@
+"""The macros' side of the writer: one writer process per data root, woken per job.
+
+The process is started on first use (``sys.executable -m sardana_nxsas.writer
+--serve``) in a session of its own, so that a Ctrl-C or a signal to the
+MacroServer's process group does not interrupt a file being written; it ends by
+itself when the MacroServer's end of the pipe closes, after the last job. A
+writer that died is started again at the next job; jobs are on disk meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.writer.jobs import pending_dir
+
+LOG = "writer.log"
+
+
+class WriterProcess:
+    def __init__(self, root: DataRoot) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._popen is None else self._popen.pid
+
+    def wake(self) -> None:
+        """Tell the writer there is a job (starting it if needed); never raises OSError."""
+        with self._lock:
+            popen = self._popen
+            if popen is None or popen.poll() is not None:
+                popen = self._popen = self._start()
+            try:
+                assert popen.stdin is not None
+                popen.stdin.write(b"\n")
+                popen.stdin.flush()
+            except (BrokenPipeError, OSError):
+                self._popen = None  # it died: the next job starts a new one
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        folder = pending_dir(self.root)
+        folder.mkdir(parents=True, exist_ok=True)
+        log = open(self.root.state_dir / LOG, "ab")  # noqa: SIM115 - handed to the child
+        try:
+            return subprocess.Popen(
+                [sys.executable, "-m", "sardana_nxsas.writer", "--data", str(self.root.path),
+                 "--serve"],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=log,
+                cwd=self.root.path,
+                start_new_session=True,
+                close_fds=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )  # fmt: skip
+        finally:
+            log.close()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Close the pipe and wait for the writer to finish its jobs (tests, demo)."""
+        with self._lock:
+            popen, self._popen = self._popen, None
+        if popen is None:
+            return
+        assert popen.stdin is not None
+        popen.stdin.close()
+        try:
+            popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()
+
+
+_SHARED: dict[Path, WriterProcess] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def writer_for(root: DataRoot) -> WriterProcess:
+    """The process's writer for ``root`` (one per data root, for the life of the process)."""
+    with _SHARED_LOCK:
+        writer = _SHARED.get(root.path)
+        if writer is None:
+            writer = _SHARED[root.path] = WriterProcess(root)
+        return writer
