@@ -47,13 +47,6 @@ def _nth(label: str, index: int) -> Callable[[Probe], float]:
     return lambda p: p[label][index] if len(p.get(label, [])) > index else 0.0
 
 
-def _mg_writes(index: int) -> Callable[[Probe], float]:
-    """Pattern + enable writes of begin (index 0) or of the restore (index 1)."""
-    return lambda p: (
-        _nth("mg.setValueRefPattern", index)(p) + _nth("mg.setValueRefEnabled", index)(p)
-    )
-
-
 def _diff(
     total: Callable[[Probe], float], *parts: Callable[[Probe], float]
 ) -> Callable[[Probe], float]:
@@ -65,38 +58,48 @@ def _first_description(p: Probe) -> float:
     return _nth("load_description", 0)(p) + _sum("require_elements")(p) + _sum("resolve")(p)
 
 
-_COUNT = _sum("stock ct.run")
-_CT_OVERRIDE = _diff(_sum("ct.run (override)"), _COUNT)
+_COUNT = _sum("_mg_count")  # expose counts without a ct sub-macro
+_AROUND = _diff(_sum("count_in_session"), _COUNT)
+_METADATA = (_sum("_Metadata.__init__"), _sum("_Metadata.read_end"), _sum("_Metadata.collect"))
 EXPOSE_ROWS: tuple[tuple[str, Callable[[Probe], float]], ...] = (
     ("`expose`, inside the MacroServer", _sum("total")),
-    ("  the count itself (stock `ct.run`)", _COUNT),
+    ("  the count itself (the measurement group's `count`)", _COUNT),
     ("  **everything else** (expose − count)", _diff(_sum("total"), _COUNT)),
     ("  nxsbegin's work (`begin`)", _sum("begin")),
     ("    core `begin_exposure`", _sum("begin_exposure")),
+    ("      FSN allocation (flock, store write, fsync)", _sum("FsnCounter.allocate")),
+    ("      create job to disk (not fsynced)", _nth("submit", 0)),
+    ("      waking the writer process", _nth("_hand_over", 0)),
     ("    description: load, check the elements exist, resolve", _first_description),
-    ("    MG configuration: set pattern + enable referencing (2 writes)", _mg_writes(0)),
+    ("    measurement group and channels (`_detector_channel`)", _sum("_detector_channel")),
+    ("    its timer (cached `_timers`)", _sum("_timers")),
+    ("    catalog news (`_catalog_warning`)", _nth("_catalog_warning", 0)),
+    ("    sample from the registry (`_chosen_sample`)", _sum("_chosen_sample")),
     (
-        "    rest (environment, channel lookup, sample, settings)",
-        _diff(_sum("begin"), _sum("begin_exposure"), _first_description, _mg_writes(0)),
+        "    rest (environment, session to the environment)",
+        _diff(
+            _sum("begin"),
+            _sum("begin_exposure"),
+            _first_description,
+            _sum("_detector_channel"),
+            _sum("_timers"),
+            _nth("_catalog_warning", 0),
+            _sum("_chosen_sample"),
+        ),
     ),
-    ("  ct override around the count", _CT_OVERRIDE),
-    ("    metadata start (description again, reader, thread)", _sum("_start_metadata")),
-    ("    metadata end (wait for the thread, end snapshot)", _sum("_end_metadata")),
-    ("    core `record_counts`", _sum("record_counts")),
-    (
-        "    rest (environment, channel values)",
-        _diff(_CT_OVERRIDE, _sum("_start_metadata"), _sum("_end_metadata"), _sum("record_counts")),
-    ),
+    ("  around the count (`count_in_session` − count)", _AROUND),
+    ("    metadata start (hands the snapshot to a worker thread)", _METADATA[0]),
+    ("    metadata end (end snapshot, collect)", lambda p: _METADATA[1](p) + _METADATA[2](p)),
+    ("    core `record_counts` (claim the detector's CBF)", _sum("record_counts")),
+    ("    rest (channel values)", _diff(_AROUND, *_METADATA, _sum("record_counts"))),
     ("  nxsend's work (`finish`)", _sum("finish")),
     ("    core `end_exposure`", _sum("end_exposure")),
-    ("    MG configuration: restore (2 writes)", _mg_writes(1)),
+    ("      complete job to disk (fsync)", _nth("submit", 1)),
+    ("      waking the writer process", _nth("_hand_over", 1)),
+    ("    rest (environment, settings)", _diff(_sum("finish"), _sum("end_exposure"))),
     (
-        "    rest (environment, settings)",
-        _diff(_sum("finish"), _sum("end_exposure"), _mg_writes(1)),
-    ),
-    (
-        "  expose's own rest (sub-macro ct, output, hooks)",
-        _diff(_sum("total"), _sum("begin"), _sum("ct.run (override)"), _sum("finish")),
+        "  expose's own rest (settings, output, hooks, progress)",
+        _diff(_sum("total"), _sum("begin"), _sum("count_in_session"), _sum("finish")),
     ),
     ("  all `setEnv` calls", _sum("setEnv")),
     ("  all `getEnv` calls", _sum("getEnv")),
@@ -121,7 +124,12 @@ def _calls(probes: list[Probe], label: str) -> str:
 
 
 def probe_detector(
-    detector: str, integ_time: float, runs: int, sample: str, tmp_dir: Path | None
+    detector: str,
+    integ_time: float,
+    runs: int,
+    sample: str,
+    tmp_dir: Path | None,
+    profile: bool = False,
 ) -> str:
     exposes: list[Probe] = []
     cts: list[Probe] = []
@@ -142,6 +150,10 @@ def probe_detector(
                     exposes.append(got["expose"])
                     cts.append(got["ct"])
             cpu = meter.stop()
+            if profile:
+                for _ in range(3):  # the last of three: warm caches
+                    result = inst.door.run(f"nxsas_bench_probe profile {integ_time:g}", timeout=600)
+                print("\n".join(result.output), file=sys.stderr, flush=True)
     header = ["step (inclusive times)", "calls", "median, ms", "min", "max"]
     rows = []
     for probes, spec in ((exposes, EXPOSE_ROWS), (cts, CT_ROWS)):
@@ -155,8 +167,8 @@ def probe_detector(
         [
             f"### {detector}: inside the MacroServer, {runs} alternating probe runs, T = {integ_time:g} s",
             "",
-            f"Sample in the beam: {sample}; one warm-up round not counted. MG = the measurement "
-            "group (each write sends its whole configuration to the Pool and waits for the event). "
+            f"Sample in the beam: {sample}; one warm-up round not counted. The file work is "
+            "done by the writer process, outside these times (see exposure_soak.py). "
             + (cpu.text() + "." if cpu else ""),
             "",
             table(header, rows),
@@ -172,6 +184,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sample", default="Glassy_Carbon", choices=DEFAULT_HOLDER.names)
     parser.add_argument("--tmp-dir", type=Path, default=None, help="where data roots go")
     parser.add_argument("--output", type=Path, default=None, help="append the report here")
+    parser.add_argument(
+        "--profile", action="store_true", help="also print a cProfile of one expose (stderr)"
+    )
     args = parser.parse_args(argv)
     if args.time <= 0 or args.runs < 1:
         parser.error("--time must be > 0 and --runs >= 1")
@@ -184,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     loads = [os.getloadavg()]
     sections = []
     for detector in args.detector:
-        sections.append(probe_detector(detector, args.time, args.runs, args.sample, args.tmp_dir))
+        sections.append(
+            probe_detector(detector, args.time, args.runs, args.sample, args.tmp_dir, args.profile)
+        )
         loads.append(os.getloadavg())
         print(sections[-1] + "\n", flush=True)
     if args.output is not None:

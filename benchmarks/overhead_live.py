@@ -3,13 +3,13 @@
 Every repeat runs each variant once, in an order rotated from one repeat to
 the next, so that drift of a noisy machine hits all variants alike:
 
-- ``ct``: Sardana's stock ct T (no exposure session open). As the simulated
-  instrument is configured, value referencing is off for the detector
-  channel: the simulated Pilatus writes no file and ct receives the frame
-  itself (an array) from the Pool.
-- ``ct+ref``: the same stock ct with value referencing switched on for this
-  call only, so the simulated detector writes a CBF to a scratch folder as a
-  LImA-driven Pilatus would. Switching it on and off is not timed.
+- ``ct``: Sardana's stock ct T (no exposure session open), the measurement
+  group configured as a lab configures it and as issue 5 measures its
+  reference: value referencing on, so the simulated Pilatus saves a CBF (in
+  the data root's ``images/.incoming/``) as a LImA-driven Pilatus would.
+- ``ct-array``: the same stock ct with value referencing switched off for this
+  call only: no file, the frame travels from the Pool to the MacroServer as an
+  array. Switching it off and on again is not timed.
 - ``expose``: expose T (nxsbegin + ct + nxsend inside one macro).
 - ``3-step``: nxsbegin, ct T and nxsend as three Door calls.
 
@@ -19,9 +19,7 @@ Each call is timed with the client's wall clock (perf_counter around
 
 from __future__ import annotations
 
-import glob
 import re
-import shlex
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ from pathlib import Path
 
 from overhead_cpu import CpuMeter
 
+from sardana_nxsas.claim import INCOMING
 from sardana_nxsas.system.door import DoorClient, MacroResult
 from sardana_nxsas.system.simulated_instrument import (
     DETECTOR_CHANNEL,
@@ -39,9 +38,8 @@ from sardana_nxsas.system.simulated_instrument import (
     start_simulated_instrument,
 )
 
-VARIANTS = ("ct", "ct+ref", "expose", "3-step")
+VARIANTS = ("ct", "ct-array", "expose", "3-step")
 STEPS = ("nxsbegin", "ct", "nxsend")
-DEFAULT_PATTERN_GLOB = "/tmp/nxs_sim_*.cbf"  # the simulated controller's fallback pattern
 
 
 @dataclass(frozen=True)
@@ -99,20 +97,20 @@ class _Variants:
         self.door = door
         self.t = f"{exposure_time:g}"
         self.ct_value = ""
-        self.ct_ref_value = ""
+        self.ct_array_value = ""
 
     def ct(self) -> tuple[Timing, dict[str, Timing]]:
         timing, result = _run(self.door, f"ct {self.t}")
         self.ct_value = _detector_value(result)
         return timing, {}
 
-    def ct_ref(self) -> tuple[Timing, dict[str, Timing]]:
-        _set_ref(self.door, "ValueRefEnabled", "True")
+    def ct_array(self) -> tuple[Timing, dict[str, Timing]]:
+        _set_ref(self.door, "ValueRefEnabled", "False")
         try:
             timing, result = _run(self.door, f"ct {self.t}")
         finally:
-            _set_ref(self.door, "ValueRefEnabled", "False")
-        self.ct_ref_value = _detector_value(result)
+            _set_ref(self.door, "ValueRefEnabled", "True")
+        self.ct_array_value = _detector_value(result)
         return timing, {}
 
     def expose(self) -> tuple[Timing, dict[str, Timing]]:
@@ -130,7 +128,7 @@ class _Variants:
     def runner(self, variant: str) -> Callable[[], tuple[Timing, dict[str, Timing]]]:
         return {
             "ct": self.ct,
-            "ct+ref": self.ct_ref,
+            "ct-array": self.ct_array,
             "expose": self.expose,
             "3-step": self.three_step,
         }[variant]
@@ -155,11 +153,9 @@ def measure_live(
 ) -> LiveRun:
     """Start the simulated instrument for ``detector``, measure, stop it."""
     run = LiveRun(detector, exposure_time, sample, compression or "gzip (default)", warmup, repeats)
-    default_files_before = set(glob.glob(DEFAULT_PATTERN_GLOB))
     with tempfile.TemporaryDirectory(prefix=f"nxsas-bench-{detector}-", dir=tmp_dir) as tmp:
         base = Path(tmp)
-        data_root, scratch = base / "data", base / "ref-frames"
-        scratch.mkdir()
+        data_root = base / "data"
         _progress(f"{detector}: starting the simulated instrument in {base}")
         t0 = time.perf_counter()
         with start_simulated_instrument(base / "work", data_root, detector) as instrument:
@@ -168,8 +164,6 @@ def measure_live(
             _run(door, move_to_slot_macro(sample))
             if compression:
                 _run(door, f"senv NxsCompression {compression}")
-            pattern = f"file://{scratch}/ref_{{index:05d}}.cbf"
-            _set_ref(door, "ValueRefPattern", shlex.quote(pattern))
             variants = _Variants(door, exposure_time)
             pids = [instrument.server.pid, instrument.db.pid]
             meter = CpuMeter(pids)
@@ -191,18 +185,16 @@ def measure_live(
             cpu = meter.stop()
         cbfs = _count_files(data_root / "images", ".cbf")
         nxss = _count_files(data_root / "nexus", ".nxs")
-        refs = _count_files(scratch, ".cbf")
-    new_default = sorted(set(glob.glob(DEFAULT_PATTERN_GLOB)) - default_files_before)
+        incoming = _count_files(data_root / "images" / INCOMING, ".cbf")
+        cbfs -= incoming
     cycles = warmup + repeats
     if cpu is not None:
         run.notes.append(cpu.text() + ".")
     run.notes += [
-        f"stock ct (no session) printed `{DETECTOR_CHANNEL} = {variants.ct_value}`: value "
-        "referencing is off, the frame travels to the MacroServer as an array and no file "
-        f"is written ({len(new_default)} new files matched the simulated controller's "
-        f"fallback pattern {DEFAULT_PATTERN_GLOB}).",
-        f"ct+ref printed `{DETECTOR_CHANNEL} = {variants.ct_ref_value}`: {refs} CBFs for "
-        f"{cycles} calls.",
+        f"stock ct (no session) printed `{DETECTOR_CHANNEL} = {variants.ct_value}`: "
+        f"{incoming} unclaimed CBFs in images/{INCOMING} for {cycles} calls.",
+        f"ct-array printed `{DETECTOR_CHANNEL} = {variants.ct_array_value}`: the frame "
+        "travelled to the MacroServer as an array.",
         f"expose + 3-step left {cbfs} CBFs and {nxss} .nxs files for {2 * cycles} exposures.",
     ]
     return run

@@ -1,20 +1,21 @@
 """Where one exposure's time goes in the core library, outside Sardana.
 
-One cycle follows what the macros do, with the core calls:
+One cycle follows what the macros and the writer process do, with the core calls:
 
-1. nxsbegin: ``begin_exposure`` (it loads the instrument description itself);
-2. ct: the metadata recorder started before counting (``MetadataRecorder``: a
-   background thread reads every source of the description, here with a
-   constant reader, and writes the instrument group), the detector writing its
-   CBF at the session's name (``write_cbf``: the simulated detector's work,
-   timed apart, not part of the cycle), the end snapshot of sensors and
-   positioners, ``record_counts`` with the frame's path;
-3. nxsend: ``end_exposure``.
+1. nxsbegin: ``begin_exposure`` (FSN, create job), then the writer's create job;
+2. ct: the metadata snapshot started before counting (``BackgroundSnapshot`` with
+   a constant reader), the detector saving its CBF in ``images/.incoming``
+   (``write_cbf``: the simulated detector's work, timed apart, not in the cycle),
+   the end snapshot of sensors and positioners, ``record_counts`` claiming the CBF;
+3. nxsend: ``end_exposure`` (the complete job), then the writer's complete job:
+   CBF read, SHA-256, metadata resolved, frame compressed and written, fsync,
+   catalog note and row.
 
-The steps inside are timed by wrapping, for the duration of the measurement,
-the functions they call (a few microseconds of wrapper per call); a function
-that does not exist in the version measured is simply not wrapped (0 ms). The
-library's code runs unchanged.
+The macro path (1–3 without the writer) is what `expose` adds to a count; the
+writer's part runs in its own process and sets the time to file. The steps
+inside are timed by wrapping the functions they call for the duration of the
+measurement; a function that does not exist in the version measured is not
+wrapped (0 ms).
 """
 
 from __future__ import annotations
@@ -35,76 +36,91 @@ import numpy as np
 
 from sardana_nxsas import exposure
 from sardana_nxsas.cbf import write_cbf
+from sardana_nxsas.claim import INCOMING
+from sardana_nxsas.description import load_description
 from sardana_nxsas.fsn import FsnCounter
 from sardana_nxsas.instrument import load_instrument
 from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.recording import end_refs, readings_to_json
 from sardana_nxsas.settings import Settings
 from sardana_nxsas.simulation import default_geometry, get_detector, simulate_frame
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
+from sardana_nxsas.snapshot import BackgroundSnapshot
 from sardana_nxsas.system.simulated_instrument import MOTORS
+from sardana_nxsas.writer import drain
 
+WRITER = "sardana_nxsas.writer.complete"
 # (label, module or "module:Class", attribute): the wrapped steps
 PROBES: tuple[tuple[str, str, str], ...] = (
-    ("root_check", "sardana_nxsas.layout:DataRoot", "check"),
-    ("ensure_dirs", "sardana_nxsas.layout:DataRoot", "ensure_dirs"),
-    ("fsn_allocate", "sardana_nxsas.fsn:FsnCounter", "allocate"),
-    ("create_nxs", "sardana_nxsas.exposure", "create_exposure_file"),
-    ("description", "sardana_nxsas.exposure", "load_description"),
-    ("description_resolve", "sardana_nxsas.exposure", "resolve"),
-    ("end_values", "sardana_nxsas.exposure", "end_values"),
-    ("instrument_file", "sardana_nxsas.exposure", "load_instrument"),
-    ("read_cbf", "sardana_nxsas.exposure", "read_cbf"),
-    ("sha256", "sardana_nxsas.exposure", "sha256_file"),
-    ("bad_pixels", "sardana_nxsas.exposure", "bad_pixel_mask"),
-    ("complete_nxs", "sardana_nxsas.exposure", "complete_exposure_file"),
+    ("fsn_allocate", "sardana_nxsas.exposure:FsnCounter", "allocate"),
+    ("submit", "sardana_nxsas.exposure", "submit"),
+    ("claim", "sardana_nxsas.exposure", "claim_frame"),
+    ("ensure_file", WRITER, "ensure_file"),
+    ("read_cbf", WRITER, "read_cbf"),
+    ("sha256", WRITER, "sha256_file"),
+    ("description", WRITER, "load_description"),
+    ("resolve", WRITER, "resolve"),
+    ("end_values", WRITER, "end_values"),
+    ("bad_pixels", WRITER, "bad_pixel_mask"),
+    ("complete_nxs", WRITER, "complete_exposure_file"),
     ("write_frame", "sardana_nxsas.nexus.nxsas", "_write_frame"),
     ("pixel_mask", "sardana_nxsas.nexus.nxsas", "pixel_mask"),
     ("fsync_nxs", "sardana_nxsas.nexus.nxsas", "_fsync"),
+    ("total_counts", WRITER, "total_counts"),
+    ("status", WRITER, "_status"),
+    ("note", WRITER, "write_catalog_note"),
+    ("row", WRITER, "row_from_file"),
+    ("catalog_submit", WRITER, "_catalog"),
+    ("reduction_request", "sardana_nxsas.reducer.jobs", "request_reduction"),
 )
 
 Row = Callable[[dict[str, float]], float]
 
 
-def _begin_rest(s: dict[str, float]) -> float:
-    parts = ("root_check", "ensure_dirs", "fsn_allocate", "create_nxs", "begin_description")
-    return s["begin"] - sum(s[k] for k in parts)
+def _macro_path(s: dict[str, float]) -> float:
+    return s["begin"] + s["meta_start"] + s["end_snapshot"] + s["record"] + s["end"]
 
 
-def _end_rest(s: dict[str, float]) -> float:
-    parts = ("read_cbf", "sha256", "end_description", "bad_pixels", "complete_nxs")
-    return s["end"] - sum(s[k] for k in parts)
+def _complete_rest(s: dict[str, float]) -> float:
+    parts = ("ensure_file", "read_cbf", "sha256", "description", "resolve", "end_values")
+    parts += ("bad_pixels", "complete_nxs", "total_counts", "status", "note", "catalog_submit")
+    return s["w_complete"] - sum(s[k] for k in parts) - s["reduction_request"]
 
 
 ROWS: tuple[tuple[str, Row], ...] = (
     ("nxsbegin: `begin_exposure`, total", lambda s: s["begin"]),
-    ("  instrument description (load_description)", lambda s: s["begin_description"]),
-    ("  data-root write test, folders", lambda s: s["root_check"] + s["ensure_dirs"]),
-    ("  FSN allocation (flock, store write, 2 fsync)", lambda s: s["fsn_allocate"]),
-    ("  .nxs creation (create_exposure_file)", lambda s: s["create_nxs"]),
-    ("  rest", _begin_rest),
-    ("ct: description again + start of the metadata thread", lambda s: s["meta_start"]),
-    (
-        "  (metadata thread: snapshot, resolve, instrument group write; beside the count)",
-        lambda s: s["meta_thread"],
-    ),
-    ("ct: end snapshot of sensors and positioners", lambda s: s["end_snapshot"]),
-    ("ct: `record_counts` (frame path)", lambda s: s["record"]),
-    ("nxsend: `end_exposure`, total", lambda s: s["end"]),
+    ("  FSN allocation (flock, store write, fsync)", lambda s: s["fsn_allocate"]),
+    ("  create job to disk", lambda s: s["submit_begin"]),
+    ("ct: metadata snapshot handed to worker threads", lambda s: s["meta_start"]),
+    ("ct: end snapshot of sensors and positioners, collect", lambda s: s["end_snapshot"]),
+    ("ct: `record_counts` (claim the detector's CBF)", lambda s: s["record"]),
+    ("nxsend: `end_exposure` (complete job to disk, fsync)", lambda s: s["end"]),
+    ("**macro path** (core part of what `expose` adds)", _macro_path),
+    ("writer, create job: the .nxs with status running, catalog row", lambda s: s["w_create"]),
+    ("writer, complete job, total", lambda s: s["w_complete"]),
     ("  CBF read (fabio)", lambda s: s["read_cbf"]),
     ("  SHA-256 of the CBF", lambda s: s["sha256"]),
-    ("  description again (load, resolve, end values, constants)", lambda s: s["end_description"]),
+    (
+        "  description, readings resolved, end values",
+        lambda s: s["description"] + s["resolve"] + s["end_values"],
+    ),
     ("  pixel mask (bad pixels, gaps)", lambda s: s["bad_pixels"] + s["pixel_mask"]),
     ("  frame (and mask) compression + write, h5py", lambda s: s["write_frame"] - s["pixel_mask"]),
     (
-        "  other .nxs fields + close",
+        "  other .nxs fields (instrument, sample, ...) + close",
         lambda s: s["complete_nxs"] - s["write_frame"] - s["fsync_nxs"],
     ),
     ("  fsync of the .nxs", lambda s: s["fsync_nxs"]),
-    ("  rest (total counts, ...)", _end_rest),
+    ("  catalog note in the file (read header, write, fsync)", lambda s: s["note"]),
+    ("  catalog row from the file + spool", lambda s: s["catalog_submit"]),
     (
-        "**critical path** (all but the metadata thread)",
-        lambda s: s["begin"] + s["meta_start"] + s["end_snapshot"] + s["record"] + s["end"],
-    ),
+        "  rest (status reads, total counts, reduction request, job)",
+        lambda s: _complete_rest(s) + s["status"] + s["total_counts"] + s["reduction_request"],
+    ),  # fmt: skip
+    (
+        "**writer total** (create + complete: the time to file's floor)",
+        lambda s: s["w_create"] + s["w_complete"],
+    ),  # fmt: skip
     (
         "detector side, not in the cycle: `write_cbf` (encode, write, fsync, SHA-256)",
         lambda s: s["write_cbf"],
@@ -181,64 +197,48 @@ class _Probes:
             setattr(owner, attr, original)
 
 
-class _Metadata:
-    """What ct does around the count for the instrument metadata (core calls only)."""
+def _read(ref: object) -> float:
+    return 1.0  # every source (motor positions here) reads a constant
 
-    def __init__(self) -> None:
-        try:
-            self.recording = importlib.import_module("sardana_nxsas.recording")
-            self.snapshot = importlib.import_module("sardana_nxsas.snapshot")
-            self.description = importlib.import_module("sardana_nxsas.description")
-        except ImportError:  # a version without metadata recording
-            self.recording = None
 
-    @staticmethod
-    def read(ref: object) -> float:
-        return 1.0  # every source (motor positions here) reads a constant
-
-    def start(self, settings: Settings, nxs: str) -> tuple[Any, list[Any]]:
-        if self.recording is None:
-            return None, []
-        description = self.description.load_description(settings.instrument_file)
-        refs = description.sources(list(MOTORS.values()))
-        return self.recording.MetadataRecorder(nxs, description, refs, self.read), refs
-
-    def wait(self, recorder: Any, session: exposure.Session) -> None:
-        if recorder is not None:
-            session.instrument_written = recorder.wait() is not None
-
-    def end(self, recorder: Any, refs: list[Any], session: exposure.Session) -> None:
-        if recorder is None:
-            return
-        end_refs = self.recording.end_refs(refs)
-        snap = self.snapshot.take_snapshot(end_refs, self.read)
-        session.end_readings = self.recording.readings_to_json(snap.readings)
-        session.end_seconds = recorder.seconds()
+def _nothing() -> None:  # the writer is driven by hand here: drain() after each job
+    pass
 
 
 def _one_cycle(
-    settings: Settings, frame: np.ndarray, exposure_time: float, meta: _Metadata
+    settings: Settings, frame: np.ndarray, exposure_time: float
 ) -> tuple[dict[str, float], list[str]]:
     probes = _Probes()
     marks: dict[str, float] = {}
+    root = settings.root
+    refs = load_description(settings.instrument_file).sources(list(MOTORS.values()))
+    header = exposure.cbf_header(
+        load_instrument(settings.instrument_file), exposure_time, datetime.now()
+    )
     with probes.installed():
         t0 = time.perf_counter()
-        session, _ = exposure.begin_exposure(settings, settings.default_prefix, "benchmark")
-        marks["begin"] = time.perf_counter() - t0
-        begin_description = probes.times["description"]
-        t0 = time.perf_counter()
-        recorder, refs = meta.start(settings, session.nxs)
-        t1 = time.perf_counter()
-        meta.wait(recorder, session)  # in a real ct the count runs meanwhile
-        marks.update(meta_start=t1 - t0, meta_thread=time.perf_counter() - t0)
-        header = exposure.cbf_header(
-            load_instrument(settings.instrument_file), exposure_time, datetime.now()
+        session, _ = exposure.begin_exposure(
+            settings, settings.default_prefix, "benchmark", wake=_nothing
         )
+        marks["begin"] = time.perf_counter() - t0
+        marks["submit_begin"] = probes.times["submit"]
         t0 = time.perf_counter()
-        write_cbf(Path(session.cbf), frame, header)
+        drain(root)
+        marks["w_create"] = time.perf_counter() - t0
+        before = dict(probes.times)
+        t0 = time.perf_counter()
+        snapshot = BackgroundSnapshot(refs, _read)
+        marks["meta_start"] = time.perf_counter() - t0
+        incoming = root.path / "images" / INCOMING / f"frame_{session.fsn:06d}.cbf"
+        incoming.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        write_cbf(incoming, frame, header)  # the detector, while the count runs
         marks["write_cbf"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        meta.end(recorder, refs, session)
+        started = snapshot.result()
+        end = BackgroundSnapshot(end_refs(refs), _read).result()
+        session.start_readings = readings_to_json(started.readings)
+        session.end_readings = readings_to_json(end.readings)
         marks["end_snapshot"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         exposure.record_counts(
@@ -247,23 +247,24 @@ def _one_cycle(
             count_time=exposure_time,
             monitor=exposure_time,
             counters={"timer": exposure_time},
-            frame=session.cbf,
+            frame=f"file://{incoming}",
         )
         marks["record"] = time.perf_counter() - t0
-        before_end = dict(probes.times)
         t0 = time.perf_counter()
-        summary = exposure.end_exposure(session, settings)
+        summary = exposure.end_exposure(session, settings, wake=_nothing)
         marks["end"] = time.perf_counter() - t0
-    if summary.status != "complete":
-        raise RuntimeError(f"profile exposure ended {summary.status}")
-    times = {label: probes.times.get(label, 0.0) for label, _, _ in PROBES}
-    # the description is loaded in begin_exposure, by ct (not wrapped there) and in end_exposure
-    times["description"] -= before_end.get("description", 0.0)
-    times["description_resolve"] -= before_end.get("description_resolve", 0.0)
-    times["begin_description"] = begin_description
-    times["end_description"] = sum(
-        times[k] for k in ("description", "description_resolve", "end_values", "instrument_file")
-    )
+        writer_before = dict(probes.times)
+        t0 = time.perf_counter()
+        left = drain(root)
+        marks["w_complete"] = time.perf_counter() - t0
+    if summary.status != "complete" or left:
+        raise RuntimeError(f"profile exposure ended {summary.status}, {left} job(s) left")
+    # the writer's steps: what the complete job spent (the create job's ensure_file aside)
+    times = {
+        label: probes.times.get(label, 0.0) - writer_before.get(label, 0.0)
+        for label, _, _ in PROBES
+    }
+    times["fsn_allocate"] = before.get("fsn_allocate", 0.0)
     times.update(marks)
     return times, probes.missing
 
@@ -279,7 +280,6 @@ def profile_detector(
     model = get_detector(detector)
     geometry = default_geometry(model)
     result = DetectorProfile(detector, compression)
-    meta = _Metadata()
     with tempfile.TemporaryDirectory(prefix=f"nxsas-profile-{detector}-", dir=tmp_dir) as tmp:
         root = Path(tmp) / "data"
         root.mkdir()
@@ -291,7 +291,7 @@ def profile_detector(
             frame = simulate_frame(model, geometry, kind, exposure_time, rng=rng)
             profile = FrameProfile(label, model.shape, int(np.clip(frame, 0, None).sum()))
             for index in range(cycles + 1):
-                times, missing = _one_cycle(settings, frame, exposure_time, meta)
+                times, missing = _one_cycle(settings, frame, exposure_time)
                 result.not_wrapped = missing
                 if index:  # the first cycle warms caches and imports up
                     profile.cycles.append(times)

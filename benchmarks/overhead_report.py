@@ -124,8 +124,8 @@ def live_section(run: LiveRun) -> str:
     t = f"{run.exposure_time:g}"
     timings = run.timings
     names = {
-        "ct": f"stock `ct {t}`",
-        "ct+ref": f"stock `ct {t}`, detector writes its CBF",
+        "ct": f"stock `ct {t}` (detector saves its CBF: value referencing)",
+        "ct-array": f"stock `ct {t}`, frame as an array (no referencing)",
         "expose": f"`expose {t}`",
         "3-step": f"`nxsbegin` + `ct {t}` + `nxsend` (3 calls)",
     }
@@ -136,9 +136,9 @@ def live_section(run: LiveRun) -> str:
     target = TARGETS_MS.get(run.detector)
     comparisons = [
         ("`expose` − stock `ct`", "expose", "ct", f"≤ {target:g}" if target else "–"),
-        ("`expose` − `ct` with detector CBF", "expose", "ct+ref", "–"),
+        ("`expose` − stock `ct` with the frame as an array", "expose", "ct-array", "–"),
         ("3 calls − `expose` (2 more Door round trips)", "3-step", "expose", "–"),
-        ("`ct` with detector CBF − stock `ct`", "ct+ref", "ct", "–"),
+        ("stock `ct`: array − referenced CBF", "ct-array", "ct", "–"),
     ]
     comp_rows = [
         [

@@ -25,6 +25,14 @@ from sardana_nxsas.cbf import MiniCbfHeader, write_cbf
 from sardana_nxsas.simulation import DEFAULT_HOLDER, default_geometry, get_detector, simulate_frame
 from sardana_nxsas.simulation.stage import STAGE
 
+# Dead time between two frames that the controller reports as its latency_time: Sardana's
+# software-triggered acquisitions (timescan) trigger every integration + latency time and skip
+# a trigger that finds the previous frame not yet read. A simulated frame is computed while it
+# counts (~0.25 us per pixel here) and then written: the latency is what the last frames took
+# beyond their integration time, plus a margin for Sardana's polling and reading.
+READOUT_MARGIN = 0.1  # s
+SECONDS_PER_PIXEL = 3e-7  # first estimate of the frame's making, before one is measured
+
 
 class _Acquisition(threading.Thread):
     """Counts for ``integ_time``, then (unless stopped) has a frame, written if asked."""
@@ -51,6 +59,7 @@ class _Acquisition(threading.Thread):
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 write_cbf(self.path, frame, self.ctrl.header(self.integ_time))
+            self.ctrl.observe_overrun(time.monotonic() - started - self.integ_time)
             self.frame = frame
         except Exception as exc:  # reported through StateOne
             self.error = f"{type(exc).__name__}: {exc}"
@@ -83,6 +92,17 @@ class NxsSimPilatusController(TwoDController, Referable):
         self._index = 0
         self._ref_enabled = False
         self._ref_pattern = ""
+        rows, columns = self.detector.shape
+        self._overrun = SECONDS_PER_PIXEL * rows * columns
+
+    def observe_overrun(self, seconds):
+        """How long the last frame took beyond its integration time (decays slowly)."""
+        self._overrun = max(seconds, 0.8 * self._overrun, 0.0)
+
+    def GetCtrlPar(self, parameter):
+        if parameter == "latency_time":
+            return READOUT_MARGIN + self._overrun
+        return TwoDController.GetCtrlPar(self, parameter)
 
     def header(self, integ_time):
         g = self.geometry

@@ -5,11 +5,14 @@ group, then call the core library (``sardana_nxsas``), which allocates the FSN
 and writes the files. See docs/tutorial/spock-session.md.
 """
 
+import functools
 import os
+import threading
 import time
 
 from sardana.macroserver.macro import Hookable, Macro, Optional, Type
 from sardana.macroserver.macros.standard import ct as _stock_ct
+from tango import DevState
 
 from sardana_nxsas import macro_support as ms
 from sardana_nxsas.description import load_description, require_elements, resolve
@@ -26,10 +29,11 @@ from sardana_nxsas.exposure import (
 from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
 from sardana_nxsas.nexus.nxsas import iso
 from sardana_nxsas.recording import end_refs, readings_to_json
+from sardana_nxsas.reducer import reduction_news
 from sardana_nxsas.sample_store import registry_for
 from sardana_nxsas.sample_text import door_text, from_door
 from sardana_nxsas.settings import data_root_from_getter
-from sardana_nxsas.snapshot import BackgroundSnapshot, take_snapshot
+from sardana_nxsas.snapshot import BackgroundSnapshot, shared_pool
 from sardana_nxsas.writer import writer_for
 
 SESSION_ENV = "NxsSession"
@@ -49,6 +53,8 @@ def _catalog_warning(macro, settings):
     news = catalog_news(settings)
     if news:
         _warning(macro, f"catalog unreachable, rows are kept and sent when it is back: {news}")
+    for line in reduction_news(settings.root):  # issue 7: failed reductions, told once
+        _warning(macro, line)
 
 
 def _open_session(macro):
@@ -79,7 +85,8 @@ def _detector_channel(macro, instrument):
     if mg is None:
         raise NxsError(f"ActiveMntGrp names {mg_name!r}, which does not exist: set an existing one")
     wanted = instrument.detector.channel
-    images = [ch for ch in mg.getChannelsEnabledInfo() if getattr(ch, "ndim", None) == 2]
+    enabled = mg.getChannelsEnabledInfo()
+    images = [ch for ch in enabled if getattr(ch, "ndim", None) == 2]
     if wanted:
         images = [ch for ch in images if wanted in (ch.name, ch.label, ch.full_name)]
     if len(images) != 1:
@@ -87,19 +94,29 @@ def _detector_channel(macro, instrument):
         raise NxsError(
             f"measurement group {mg_name} must have {what} enabled (found {len(images)})"
         )
-    return mg, images[0]
+    return mg, images[0], {ch.full_name: ch.name for ch in enabled}
 
 
-def begin(macro, prefix, title):
+_TIMERS = {}  # (measurement group, its enabled channels) -> timer names: asking costs ms
+
+
+def _timers(mg, channels):
+    key = (mg.getName(), tuple(sorted(channels.items())))
+    if key not in _TIMERS:
+        _TIMERS[key] = list(mg.getTimer().values())
+    return _TIMERS[key]
+
+
+def begin(macro, prefix, title, settings=None):
     """nxsbegin's work, also used by expose."""
     current = _open_session(macro)
     if current is not None:
         raise SessionError(f"{current.identifier} is still open: finish it with nxsend")
-    settings = ms.settings(macro)
+    settings = settings or ms.settings(macro)
     description = load_description(settings.instrument_file)
     require_elements(description, lambda kind, name: ms.element_exists(macro, kind, name))
     instrument = resolve(description, {})
-    mg, channel = _detector_channel(macro, instrument)
+    mg, channel, channels = _detector_channel(macro, instrument)
     sample = _chosen_sample(macro, settings)
     if not title:
         title = ms.env(macro, TITLE_ENV) or (sample.exposure_title if sample else "untitled")
@@ -122,6 +139,8 @@ def begin(macro, prefix, title):
         mg=mg.getName(),
         channel=channel.name,
         channel_full_name=channel.full_name,
+        channels=channels,
+        timers=_timers(mg, channels),
         server_pid=os.getpid(),  # tells a session of a MacroServer that died
     )
     try:
@@ -140,16 +159,17 @@ def _wake(settings):
     return writer_for(settings.root).wake
 
 
-def finish(macro, status="complete", reason=None, counted=None):
-    """nxsend's work: finalise the file, restore the detector, close the session.
+def finish(macro, status="complete", reason=None, counted=None, session=None, settings=None):
+    """nxsend's work: hand the file's completion to the writer, close the session.
 
-    ``counted`` = (preset, elapsed) of a ct that did not finish. If finishing
-    fails (bad configuration, disk full), the session stays open for a retry.
+    ``counted`` = (preset, elapsed) of a ct that did not finish. If the job cannot
+    be written (disk full), the session stays open for a retry.
     """
-    session = require_session(ms.env(macro, SESSION_ENV))
+    if session is None:
+        session = require_session(ms.env(macro, SESSION_ENV))
     if counted is not None and session.count_time is None:
         session.count_time, session.monitor = counted
-    settings = ms.settings(macro)
+    settings = settings or ms.settings(macro)
     summary = end_exposure(session, settings, status=status, reason=reason, wake=_wake(settings))
     _catalog_warning(macro, settings)
     macro.setEnv(SESSION_ENV, {})
@@ -197,47 +217,60 @@ class ct(_stock_ct):
             raise SessionError(
                 f"{session.identifier} already has its frame: nxsend, then nxsbegin the next one"
             )
-        settings = ms.settings(self)
-        snapshot, refs, read = _start_metadata(self, settings)
-        started = time.monotonic()
-        try:
+
+        def count():
             _stock_ct.run(self, integ_time, countable_elem)
-        except BaseException as exc:
-            _end_metadata(self, session, snapshot, refs, read)
-            self.setEnv(SESSION_ENV, session.to_dict())  # finish() reads the session from there
-            cause = type(exc).__name__
-            interrupted = "Stop" in cause or "Abort" in cause
-            status = "aborted" if interrupted else "failed"
-            if interrupted:
-                why = ("stopped" if "Stop" in cause else "aborted") + " during counting"
-            else:
-                why = f"failed: {exc}"
-            # the time counted before the interruption, as well as the wall clock tells it
-            elapsed = min(float(integ_time), time.monotonic() - started)
-            summary = finish(self, status, f"ct {why}", counted=(float(integ_time), elapsed))
-            _warning(self, f"ct {why.split(':')[0]}; {summary.line()}")
-            raise
-        values = self.getData().data
-        mg = self.getMeasurementGroup(session.extra["mg"])
-        names = {ch.full_name: ch.name for ch in mg.getChannelsEnabledInfo()}
-        frame_name = session.extra.get("channel_full_name")
-        counters = {
-            names.get(full, full): float(v)
-            for full, v in values.items()
-            if full != frame_name and _is_scalar(v)
-        }
-        timers = [t for t in mg.getTimer().values() if t in counters]
-        session.timer = timers[0] if timers else None
-        _end_metadata(self, session, snapshot, refs, read)
-        record_counts(
-            session,
-            settings,
-            count_time=float(integ_time),
-            monitor=counters[timers[0]] if timers else None,
-            counters=counters,
-            frame=_frame_source(values.get(frame_name)),
-        )
+            return self.getData().data
+
+        count_in_session(self, session, ms.settings(self), float(integ_time), count)
         self.setEnv(SESSION_ENV, session.to_dict())
+
+
+def count_in_session(macro, session, settings, integ_time, count):
+    """Count (``count()`` returns the channel values) with the metadata read beside it,
+    then give the exposure its frame. An interrupted or failed count finishes the
+    exposure (aborted/failed, with what was counted) and re-raises."""
+    metadata = _Metadata(macro, settings)
+    started = time.monotonic()
+    try:
+        values = count()
+    except BaseException as exc:
+        metadata.collect(macro, session)
+        cause = type(exc).__name__
+        interrupted = "Stop" in cause or "Abort" in cause
+        status = "aborted" if interrupted else "failed"
+        if interrupted:
+            why = ("stopped" if "Stop" in cause else "aborted") + " during counting"
+        else:
+            why = f"failed: {exc}"
+        # the time counted before the interruption, as well as the wall clock tells it
+        elapsed = min(integ_time, time.monotonic() - started)
+        summary = finish(
+            macro, status, f"ct {why}", counted=(integ_time, elapsed), session=session,
+            settings=settings,
+        )  # fmt: skip
+        _warning(macro, f"ct {why.split(':')[0]}; {summary.line()}")
+        raise
+    end = metadata.read_end()  # sensors and motors again, while the frame is claimed
+    channels = session.extra["channels"]
+    frame_name = session.extra.get("channel_full_name")
+    counters = {
+        channels.get(full, full): float(v)
+        for full, v in values.items()
+        if full != frame_name and _is_scalar(v)
+    }
+    timers = [t for t in session.extra["timers"] if t in counters]
+    session.timer = timers[0] if timers else None
+    record_counts(
+        session,
+        settings,
+        count_time=integ_time,
+        monitor=counters[timers[0]] if timers else None,
+        counters=counters,
+        frame=_frame_source(values.get(frame_name)),
+    )
+    metadata.collect(macro, session, end)
+    return session
 
 
 def _is_scalar(value):
@@ -254,6 +287,17 @@ def _frame_source(value):
     return value
 
 
+def _mg_count(macro, mg_name, integ_time):
+    """The measurement group's count, as stock ct does it (expose counts without a
+    sub-macro: a macro's start costs milliseconds)."""
+    mg = macro.getObj(mg_name)  # reserved by the macro (not getMeasurementGroup): Ctrl-C stops it
+    state, data = mg.count(integ_time)
+    macro.checkPoint()  # raises Sardana's Stop/Abort exception if the macro was interrupted
+    if state != DevState.ON:
+        raise ValueError(f"acquisition ended with {state}")
+    return data
+
+
 class expose(Macro, Hookable):
     """Take NIMAGES exposures of TIME seconds on PREFIX: nxsbegin + ct + nxsend each."""
 
@@ -268,13 +312,14 @@ class expose(Macro, Hookable):
         check_exposure_time(time)
         if nimages < 1:
             raise NxsError(f"nimages {nimages} must be at least 1")
-        yield 0.0
+        settings = ms.settings(self)
         for index in range(nimages):
             for hook in self.getHooks("pre-exposure"):
                 hook()
-            begin(self, prefix, None)
-            self.execMacro("ct", time)
-            _output(self, finish(self).line())
+            session = begin(self, prefix, None, settings)
+            count = functools.partial(_mg_count, self, session.extra["mg"], time)
+            count_in_session(self, session, settings, time, count)
+            _output(self, finish(self, session=session, settings=settings).line())
             for hook in self.getHooks("post-exposure"):
                 hook()
             yield 100.0 * (index + 1) / nimages
@@ -302,25 +347,53 @@ def _chosen_sample(macro, settings):
     return sample
 
 
-def _start_metadata(macro, settings):
-    """Begin reading every source of the description while the detector counts."""
-    description = load_description(settings.instrument_file)
-    elements = [*macro.getMotors().values(), *macro.getPseudoMotors().values()]
-    refs = description.sources([element.name for element in elements])
-    read = ms.prepare_reader(macro, refs)
-    return BackgroundSnapshot(refs, read), refs, read
+class _Metadata:
+    """The instrument's readings beside the count: started in a worker thread, so that
+    the count starts at once; read again (sensors, motors) when it has ended."""
 
+    def __init__(self, macro, settings):
+        self._ready = threading.Event()
+        self._snapshot = self._refs = self._read = None
+        self._error = None
+        shared_pool().submit(self._start, macro, settings)
 
-def _end_metadata(macro, session, snapshot, refs, read):
-    """Collect the readings taken while counting; read sensors and motors again."""
-    started = snapshot.result()
-    missing = started.missing()
-    if missing:
-        items = ", ".join(f"{key} ({why})" for key, why in list(missing.items())[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        _warning(macro, f"{session.identifier}: missing metadata: {items}{more}")
-    end = take_snapshot(end_refs(refs), read)
-    session.start_readings = readings_to_json(started.readings)
-    session.end_readings = readings_to_json(end.readings)
-    session.end_seconds = (end.taken - started.taken).total_seconds()
-    session.snapshot_time = iso(started.taken)
+    def _start(self, macro, settings):
+        try:
+            description = load_description(settings.instrument_file)
+            elements = [*macro.getMotors().values(), *macro.getPseudoMotors().values()]
+            self._refs = description.sources([element.name for element in elements])
+            self._read = ms.prepare_reader(macro, self._refs)
+            self._snapshot = BackgroundSnapshot(self._refs, self._read)
+        except Exception as exc:  # told in spock; the exposure goes on with the constants
+            self._error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._ready.set()
+
+    def read_end(self):
+        """Start reading the sensors and positioners again (None if metadata failed)."""
+        self._ready.wait(30)
+        if self._snapshot is None:
+            return None
+        return BackgroundSnapshot(end_refs(self._refs), self._read)
+
+    def collect(self, macro, session, end=None):
+        """Put the readings into the session; one warning for what could not be read."""
+        self._ready.wait(30)
+        if self._snapshot is None:
+            _warning(
+                macro,
+                f"{session.identifier}: metadata not read ({self._error or 'timeout'}); "
+                "the exposure goes on with the constants only",
+            )
+            return
+        started = self._snapshot.result()
+        missing = started.missing()
+        if missing:
+            items = ", ".join(f"{key} ({why})" for key, why in list(missing.items())[:5])
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            _warning(macro, f"{session.identifier}: missing metadata: {items}{more}")
+        end = (end or self.read_end()).result()
+        session.start_readings = readings_to_json(started.readings)
+        session.end_readings = readings_to_json(end.readings)
+        session.end_seconds = (end.taken - started.taken).total_seconds()
+        session.snapshot_time = iso(started.taken)

@@ -64,10 +64,8 @@ def claim_frame(source: Path, dest: Path, wait: float = 5.0) -> Path:
         _copy_exclusive(source, dest)
         fsync_dir(dest.parent)
         return dest
-    source.unlink()
+    source.unlink()  # not fsynced: after a power cut it may come back, a harmless copy
     fsync_dir(dest.parent)
-    if source.parent != dest.parent:
-        fsync_dir(source.parent)
     return dest
 
 

@@ -11,18 +11,21 @@ import os
 import sys
 from pathlib import Path
 
-from sardana_nxsas import __version__, cli_catalog, cli_instrument
+from sardana_nxsas import __version__, cli_catalog, cli_export, cli_instrument, cli_pending
 from sardana_nxsas.errors import NxsError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sardana_nxsas.nexus.validate import validate_exposure
+    from sardana_nxsas.nexus.scanvalidate import validate_any
 
     failed = 0
     for name in args.files:
-        report = validate_exposure(Path(name))
+        report = validate_any(Path(name))  # an exposure or a scan file
         verdict = "OK" if report.ok else "ERROR"
         print(f"{verdict:5} {name}  ({report.status})")
+        note = None if report.ok else cli_pending.pending_note(Path(name))
+        if note:
+            print(f"      {note}")
         for message in report.errors:
             print(f"      error: {message}")
         if args.verbose:
@@ -83,6 +86,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_gui(args: argparse.Namespace) -> int:
+    # Qt and Taurus only here: the GUI lives in the taurusgui/ plugin directory
+    from sardana_nxsas.paths import plugin_dir
+
+    sys.path.insert(0, str(plugin_dir("taurusgui")))
+    from nxsas_gui_launch import run  # type: ignore[import-not-found]
+
+    return run(args)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="sardana-nxsas",
@@ -107,7 +120,9 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=_cmd_demo)
 
-    validate = sub.add_parser("validate", help="check exposure files (NXsas, default plot, CBF)")
+    validate = sub.add_parser(
+        "validate", help="check exposure or scan files (NeXus, default plot, CBFs)"
+    )
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.add_argument("-v", "--verbose", action="store_true", help="show warnings too")
     validate.set_defaults(func=_cmd_validate)
@@ -139,8 +154,21 @@ def parser() -> argparse.ArgumentParser:
     lsfsn.add_argument("--prefixes", help="space-separated prefixes (default: crd scn tra tst gsx)")
     lsfsn.set_defaults(func=_cmd_lsfsn)
 
+    gui = sub.add_parser("gui", help="open the Taurus GUI (exposures, samples, last image)")
+    gui.add_argument(
+        "--tango-host",
+        default=os.environ.get("TANGO_HOST"),
+        help="HOST:PORT of the Tango database (default: $TANGO_HOST)",
+    )
+    gui.add_argument("--door", default="door/nxsas/1", help="Door device name")
+    gui.add_argument("--macroserver", default="macroserver/nxsas/1", help="MacroServer device")
+    gui.add_argument("--data", help="data root (default: NxsDataRoot of the MacroServer)")
+    gui.set_defaults(func=_cmd_gui)
+
     cli_instrument.add_parser(sub)
     cli_catalog.add_parser(sub)
+    cli_pending.add_parser(sub)
+    cli_export.add_parser(sub)
     return top
 
 

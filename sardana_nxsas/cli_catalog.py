@@ -43,11 +43,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     find.add_argument("--format", default="table", choices=["table", "csv", "json", "xlsx"])
     find.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     find.set_defaults(func=cmd_find)
-    reindex = actions.add_parser("reindex", help="(re)build the catalog from the .nxs files")
+    reindex = actions.add_parser(
+        "reindex", help="(re)build the catalog from the exposure and scan files"
+    )
     _where(reindex)
     reindex.add_argument(
         "--workers", type=_positive, default=min(os.cpu_count() or 1, 4),
         help="processes reading the files (default: one per CPU, at most 4)",
+    )  # fmt: skip
+    reindex.add_argument(
+        "--deep", action="store_true",
+        help="read every field of each exposure file, ignoring its catalog note (/entry/notes)",
     )  # fmt: skip
     reindex.set_defaults(func=cmd_reindex)
     verify = actions.add_parser(
@@ -162,7 +168,9 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
     root, catalog = _open(args)
     with catalog:
-        report = reindex(_need_root(root, "reindex"), catalog, stderr_progress(), args.workers)
+        report = reindex(
+            _need_root(root, "reindex"), catalog, stderr_progress(), args.workers, args.deep
+        )
         total = catalog.count()
     for line in report.unreadable:
         print(f"unreadable: {line}", file=sys.stderr)

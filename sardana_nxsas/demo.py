@@ -5,7 +5,10 @@ and people, the samples of the holder (``nxssample add``), then the standards
 (Dark, Empty_Beam, Glassy_Carbon, AgBeh) with ``nxssample use NAME move`` and
 the explicit nxsbegin / ct / nxsend form, then one sample three times with
 ``expose``. Before the exposures, an alignment scan (``ascan`` of the sample motor
-across the glassy carbon) writes one NeXus scan file with a frame per point.
+across the glassy carbon) writes one NeXus scan file with a frame per point. Each
+sample that scatters gets its transmission measured (``nxstrans``) before its ``crd``
+exposures, and every ``crd`` exposure is reduced in the background (issue 7); the
+summary shows T and the reduction status of each.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.catalog.export import table_lines
@@ -24,6 +28,7 @@ from sardana_nxsas.nexus.scansummary import is_scan_file, scan_facts, scan_table
 from sardana_nxsas.nexus.scanvalidate import validate_scan
 from sardana_nxsas.nexus.summary import exposure_facts, table
 from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.reducer import wait_reduced
 from sardana_nxsas.sample_store import registry_for
 from sardana_nxsas.simulation.holder import DEFAULT_HOLDER
 from sardana_nxsas.simulation.samples import SAMPLE_MODELS
@@ -37,6 +42,9 @@ STANDARDS = ("Dark", "Empty_Beam", "Glassy_Carbon", "AgBeh")
 # across the glassy carbon (x = 20, 3 mm wide): the frame sum rises at 18.5, falls at 21.5
 ALIGNMENT_SCAN = "ascan samx 17 23 12 0.1"
 SAMPLE = "Spheres_R20nm"
+MEASURED_T = ("Glassy_Carbon", "AgBeh", SAMPLE)  # nxstrans before their crd exposures
+BEAMSTOP_OUT = 10.0  # mm: the simulated beamstop (bsx) is in within 1 mm of 0
+TRANSMISSION_TIME = 0.5  # s: the direct beam saturates the Pilatus beyond ~2 s
 CATEGORIES = {
     "dark": "Dark",
     "empty_beam": "Empty beam",
@@ -66,10 +74,14 @@ def sample_macro(name: str, known: bool) -> str:
 def sequence(exposure_time: float, known_samples: frozenset[str] = frozenset()) -> list[str]:
     """The spock lines of the demo session."""
     lines = [f"senv {key} {shlex.quote(value)}" for key, value in PEOPLE.items()]
+    lines += [f"senv NxsBeamstopOut {BEAMSTOP_OUT:g}"]
     lines += [sample_macro(name, name in known_samples) for name in (*STANDARDS, SAMPLE)]
     lines += [ALIGNMENT_SCAN]
     for name in STANDARDS:
+        if name in MEASURED_T:
+            lines += [f"nxstrans {name} 1 {TRANSMISSION_TIME:g}"]
         lines += [f"nxssample use {name} move", "nxsbegin crd", f"ct {exposure_time}", "nxsend"]
+    lines += [f"nxstrans {SAMPLE} 1 {TRANSMISSION_TIME:g}"]
     lines += [f"nxssample use {SAMPLE} move", f"expose {exposure_time} 3", "lsfsn"]
     return lines
 
@@ -96,6 +108,8 @@ def run_demo(
                 say(f"    {text}")
         if not wait_written(DataRoot(data_root), timeout=120):  # the writer's last files
             raise SystemExit(f"the writer did not finish: see {data_root}/state/writer.log")
+        if not wait_reduced(DataRoot(data_root), timeout=600):  # the reducer's last files
+            raise SystemExit(f"the reducer did not finish: see {data_root}/state/reducer.log")
         new = sorted(set(data_root.glob("nexus/*/*.nxs")) - before)
         scans = [path for path in new if is_scan_file(path)]
         written = [path for path in new if not is_scan_file(path)]
@@ -158,6 +172,25 @@ def _catalog_view(data_root: Path, count: int, say: Callable[[str], None]) -> No
     )
     for line in table_lines(rows):
         say(f"  {line}")
+    say("")
+    say("transmission and on-line reduction of each exposure (from the catalog):")
+    for line in reduction_lines(rows):
+        say(f"  {line}")
+
+
+def reduction_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """exposure, title, T +- error, reduction status (and why it failed)."""
+    lines = [f"{'exposure':<12} {'title':<16} {'T':>16}  reduction"]
+    for row in sorted(rows, key=lambda r: (r["prefix"], r["fsn"])):
+        t, err = row.get("transmission"), row.get("transmission_error")
+        trans = "-" if t is None else f"{t:.4f}" + ("" if err is None else f" +- {err:.4f}")
+        status = row.get("reduction_status") or ("-" if row["prefix"] != "crd" else "not yet")
+        if row.get("reduction_reason"):
+            status += f": {row['reduction_reason']}"
+        name = f"{row['prefix']}_{row['fsn']:05d}"
+        title = str(row.get("title") or "")[:16]
+        lines.append(f"{name:<12} {title:<16} {trans:>16}  {status}")
+    return lines
 
 
 def _print_keep_instructions(instrument: SimulatedInstrument, say: Callable[[str], None]) -> None:

@@ -57,10 +57,11 @@ def ensure_dir(folder: Path, root: Path) -> None:
         ) from None
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o666) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o666, durable: bool = True) -> None:
     """Replace ``path`` by ``data`` atomically and durably (OSError on failure).
 
     ``mode`` before the umask: 0o600 for a file only its owner may read.
+    ``durable=False``: atomic, but not fsynced (survives a killed process, not a power cut).
     """
     # A unique name: writers that do not hold a lock must not share a temp file.
     # os.open (not mkstemp) so the umask decides the mode, as for any new file:
@@ -72,14 +73,16 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o666) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def remove_stale_temps(path: Path) -> None:

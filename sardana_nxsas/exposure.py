@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sardana_nxsas.catalog import shared_writer
+from sardana_nxsas.catalog.spool import catalog_news as spool_news
 from sardana_nxsas.cbf import MiniCbfHeader, write_cbf
 from sardana_nxsas.claim import claim_frame, frame_path
 from sardana_nxsas.description import InstrumentDescription, load_description
@@ -136,7 +136,9 @@ def begin_exposure(
         "sample": None if sample is None else sample.to_dict(),
         "start_time": iso(start),
     }
-    submit(root, nxs.stem, "create", {"start": session.extra["start"], **_catalog_of(settings)})
+    # not fsynced: after a power cut the complete job (or the stale session) creates the file
+    create = {"start": session.extra["start"], **_catalog_of(settings)}
+    submit(root, nxs.stem, "create", create, durable=False)
     _hand_over(settings, wake)
     return session, allocation
 
@@ -251,7 +253,7 @@ def session_sample(sample: Sample | None) -> str | None:
 
 def catalog_news(settings: Settings) -> str | None:
     """A catalog problem to tell the operator once per outage, or None."""
-    return shared_writer(settings.root, settings.catalog_url).news()
+    return spool_news(settings.root, settings.catalog_url)
 
 
 def require_session(data: dict[str, Any] | None) -> Session:

@@ -43,13 +43,12 @@ from sardana_nxsas.nexus.scanfile import (
 )
 from sardana_nxsas.nexus.scanplot import Grid, PlotLayout
 from sardana_nxsas.samples import Sample
-from sardana_nxsas.scan_rows import point_row, scan_row
+from sardana_nxsas.scan_rows import FRAME_SUM, point_row, scan_row
 from sardana_nxsas.settings import Settings
 
 log = logging.getLogger(__name__)
 
 FRAME_PREFIX = "scn"  # every frame of a scan is an exposure of this prefix
-FRAME_SUM = "frame_sum"  # the column of each frame's total counts
 SIGNAL_ENV = "NxsScanSignal"
 DEFAULT_SCAN_FILE = "scan_{ScanID:05d}.nxs"
 _EXPOSURE_NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*)_([0-9]+)\.nxs")

@@ -43,6 +43,20 @@ def _one(read: Read, ref: SourceRef) -> Reading:
     return Reading(value)
 
 
+WORKERS = 16  # threads shared by every snapshot of the process (created once)
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def shared_pool() -> ThreadPoolExecutor:
+    """The process's snapshot threads: starting threads per exposure costs milliseconds."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(WORKERS, "nxs-snapshot")
+        return _pool
+
+
 class BackgroundSnapshot:
     """Starts reading ``refs`` at construction; :meth:`result` collects them."""
 
@@ -51,16 +65,13 @@ class BackgroundSnapshot:
         refs: Sequence[SourceRef],
         read: Read,
         *,
-        workers: int = 8,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.taken = datetime.now().astimezone()
         self._refs = list(refs)
         self._timeout = timeout
-        self._pool = ThreadPoolExecutor(max(1, min(workers, len(self._refs))), "nxs-snapshot")
-        self._futures: list[Future[Reading]] = [
-            self._pool.submit(_one, read, r) for r in self._refs
-        ]
+        pool = shared_pool()
+        self._futures: list[Future[Reading]] = [pool.submit(_one, read, r) for r in self._refs]
         self._lock = threading.Lock()
 
     def result(self) -> Snapshot:
@@ -72,7 +83,8 @@ class BackgroundSnapshot:
                 else Reading.missing(f"{ref.spec}: no answer within {self._timeout:g} s")
                 for ref, future in zip(self._refs, self._futures, strict=True)
             }
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            for future in self._futures:
+                future.cancel()  # those not started yet
         return Snapshot(self.taken, readings)
 
 

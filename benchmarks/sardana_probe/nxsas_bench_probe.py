@@ -28,7 +28,11 @@ ADAPTER = (
     "begin_exposure",
     "end_exposure",
     "record_counts",
-    "_restore_detector",
+    "_wake",
+    "_catalog_warning",
+    "_timers",
+    "count_in_session",
+    "_mg_count",
     "_detector_channel",
     "_open_session",
     "_start_metadata",
@@ -39,6 +43,8 @@ ADAPTER = (
     "resolve",
 )
 MACRO_API = ("setEnv", "getEnv", "execMacro")
+# core steps, wrapped where the exposure module looks them up
+CORE = ("submit", "claim_frame", "write_cbf", "_hand_over")
 MG_API = ("setValueRefPattern", "setValueRefEnabled", "getChannelsEnabledInfo")
 
 
@@ -84,16 +90,44 @@ class nxsas_bench_probe(Macro):
     ]
 
     def run(self, macro: str, integ_time: float) -> None:
+        if macro == "profile":  # cProfile of one expose, for profiling notes
+            import cProfile
+            import io
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            self.execMacro("expose", integ_time)
+            profiler.disable()
+            text = io.StringIO()
+            stats = pstats.Stats(profiler, stream=text)
+            stats.sort_stats("tottime").print_stats(40)
+            stats.sort_stats("cumulative").print_callees(
+                r"nxsas_exposure.py.*\((begin|count_in_session|finish|run)\)"
+            )
+            for line in text.getvalue().splitlines():
+                self.output(line)
+            return
         if macro not in ("expose", "ct"):
-            raise ValueError("macro must be expose or ct")
+            raise ValueError("macro must be expose, ct or profile")
         module = sys.modules.get("nxsas_exposure") or self.getMacroLib("nxsas_exposure").module
         mg = self.getMeasurementGroup(self.getEnv("ActiveMntGrp")).getObj()
         timers = _Timers()
         wrapped: list[tuple[object, str, str]] = [
             (module, n, n) for n in ADAPTER if hasattr(module, n)
         ]
+        metadata = getattr(module, "_Metadata", None)
+        if metadata is not None:
+            wrapped += [
+                (metadata, n, f"_Metadata.{n}") for n in ("__init__", "read_end", "collect")
+            ]
         if hasattr(getattr(module, "ms", None), "settings"):
             wrapped.append((module.ms, "settings", "settings"))
+        core = sys.modules.get("sardana_nxsas.exposure")
+        if core is not None:
+            wrapped += [(core, n, n) for n in CORE if hasattr(core, n)]
+            if hasattr(core, "FsnCounter"):
+                wrapped.append((core.FsnCounter, "allocate", "FsnCounter.allocate"))
         wrapped += [(msmacro.Macro, n, n) for n in MACRO_API]
         wrapped += [(module.ct, "run", "ct.run (override)"), (stock_ct, "run", "stock ct.run")]
         wrapped += [(_defining_class(mg, n), n, f"mg.{n}") for n in MG_API]

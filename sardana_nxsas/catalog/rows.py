@@ -7,6 +7,7 @@ vacuum mbar), plus ``header``: every scalar field under /entry by its path.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -18,11 +19,15 @@ import h5py
 import numpy as np
 from h5py import h5a, h5d, h5g, h5o, h5s
 
+from sardana_nxsas.catalog.note import FINAL, NOTE, read_note, write_note
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.mask import total_counts as count_frame
 
+log = logging.getLogger(__name__)
 _NXS_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)_([0-9]+)\.nxs")
+_SENSOR_RE = re.compile(r"raw/instrument/[^/]+/measurement")
+_NOTE_PREFIX = f"{NOTE}/".encode()
 # file status -> catalog status
 STATUS = {"running": "running", "complete": "done", "aborted": "aborted", "failed": "failed"}
 
@@ -73,10 +78,14 @@ def row_for_running(
     }
 
 
-def row_from_file(path: Path, root: DataRoot, *, total_counts: int | None = None) -> dict[str, Any]:
+def row_from_file(
+    path: Path, root: DataRoot, *, total_counts: int | None = None, deep: bool = False
+) -> dict[str, Any]:
     """The full row of an exposure file (OSError/CatalogError if it cannot be read).
 
-    ``total_counts``, when the caller knows it (nxsend), saves reading the frame.
+    ``total_counts``, when the caller knows it (nxsend), saves reading the frame. The
+    header comes from the file's catalog note (:mod:`.note`) when it has a usable one,
+    else (and always with ``deep``) from its fields.
     """
     prefix, fsn = key_of(path)
     # default HDF5 locking, as every reader of ours uses: in one process HDF5 refuses to open a
@@ -86,35 +95,68 @@ def row_from_file(path: Path, root: DataRoot, *, total_counts: int | None = None
         entry = nxroot.get("entry")
         if not isinstance(entry, h5py.Group):
             raise CatalogError(f"{path} has no /entry: not an exposure file")
-        header = _scalars(entry)
-        row: dict[str, Any] = {
-            "prefix": prefix,
-            "fsn": fsn,
-            "nxs_path": relative(path, root),
-            "cbf_path": _cbf_path(entry, path, root, header),
-            "title": header.get("title"),
-            "sample": header.get(f"{_SAMPLE}/name"),
-            "category": header.get(f"{_SAMPLE}/category"),
-            "project": header.get("experiment_identifier") or header.get(f"{_SAMPLE}/project"),
-            "operator": header.get("raw/operator/name"),
-            "start_time": header.get("start_time"),
-            "end_time": header.get("end_time"),
-            "exposure_time": _number(header, "raw/control/preset")
-            or _number(header, f"{_DETECTOR}/count_time"),
-            "cbf_sha256": header.get(f"{_DETECTOR}/data_file/checksum"),
-            "status": STATUS.get(str(header.get("status")), "failed"),
-            "total_counts": total_counts,
-            "header": header,
-        }
-        for column, (field, units) in _FIELDS.items():
-            row[column] = _number(header, field, units)
-            row[f"{column}_error"] = _number(header, f"{field}_errors", units, field)
-        row["temperature"] = _sensor(entry, header, "temperature", "degC")
-        row["vacuum"] = _sensor(entry, header, "pressure", "mbar")
-        if total_counts is None:
-            row["total_counts"] = _total_counts(entry, header)
-    for name in ("start_time", "end_time"):
-        row[name] = _when(row[name])
+        noted = None if deep else read_note(entry)
+        if noted is not None:
+            header, kept = noted
+        else:
+            header = _scalars(entry)
+            kept = None if total_counts is not None else _total_counts(entry, header)
+    return _row(path, root, prefix, fsn, header, kept if total_counts is None else total_counts)
+
+
+def write_catalog_note(path: Path) -> bool:
+    """Store the file's catalog header in the file (``/entry/notes``) once its status is
+    final (a running exposure gets none); the writer calls this after completing a file.
+    False, with a warning, if it could not: the note is only a shortcut for reindex."""
+    try:
+        with h5py.File(path, "r+") as nxroot:
+            entry = nxroot["entry"]
+            status = entry["status"][()]
+            if (status.decode() if isinstance(status, bytes) else str(status)) not in FINAL:
+                return False
+            header = _scalars(entry)
+            write_note(entry, header, _total_counts(entry, header))
+            nxroot.flush()
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("%s: catalog note not written (reindex reads the fields): %s", path, exc)
+        return False
+    return True
+
+
+def _row(
+    path: Path,
+    root: DataRoot,
+    prefix: str,
+    fsn: int,
+    header: dict[str, Any],
+    total_counts: int | None,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "prefix": prefix,
+        "fsn": fsn,
+        "nxs_path": relative(path, root),
+        "cbf_path": _cbf_path(path, root, header),
+        "title": header.get("title"),
+        "sample": header.get(f"{_SAMPLE}/name"),
+        "category": header.get(f"{_SAMPLE}/category"),
+        "project": header.get("experiment_identifier") or header.get(f"{_SAMPLE}/project"),
+        "operator": header.get("raw/operator/name"),
+        "start_time": _when(header.get("start_time")),
+        "end_time": _when(header.get("end_time")),
+        "exposure_time": _number(header, "raw/control/preset")
+        or _number(header, f"{_DETECTOR}/count_time"),
+        "cbf_sha256": header.get(f"{_DETECTOR}/data_file/checksum"),
+        "status": STATUS.get(str(header.get("status")), "failed"),
+        "total_counts": total_counts,
+        "header": header,
+    }
+    for column, (field, units) in _FIELDS.items():
+        row[column] = _number(header, field, units)
+        row[f"{column}_error"] = _number(header, f"{field}_errors", units, field)
+    row["temperature"] = _sensor(header, "temperature", "degC")
+    row["vacuum"] = _sensor(header, "pressure", "mbar")
     return row
 
 
@@ -128,7 +170,8 @@ def _total_counts(entry: h5py.Group, header: dict[str, Any]) -> int | None:
 
 
 def _scalars(entry: h5py.Group) -> dict[str, Any]:
-    """Every scalar field under /entry by its path, and its units as ``<path>@units``.
+    """Every scalar field under /entry by its path, and its units as ``<path>@units``
+    (the catalog note itself left out: the note copies this header).
 
     Through h5py's low-level API (one visit, then open/read per dataset, each opened from
     its parent group and its attributes looked at only if it has any): the same values as
@@ -137,7 +180,7 @@ def _scalars(entry: h5py.Group) -> dict[str, Any]:
     names: list[tuple[bytes, int]] = []
 
     def collect(name: bytes, info: Any) -> None:
-        if info.type == h5o.TYPE_DATASET:
+        if info.type == h5o.TYPE_DATASET and not name.startswith(_NOTE_PREFIX):
             names.append((name, info.num_attrs))
 
     h5o.visit(entry.id, collect, info=True)
@@ -203,21 +246,17 @@ def _number(
         return None
 
 
-def _sensor(entry: h5py.Group, header: dict[str, Any], measurement: str, to: str) -> float | None:
-    """The start value of the first NXsensor measuring ``measurement``."""
-    instrument = entry.get("raw/instrument")
-    if not isinstance(instrument, h5py.Group):
-        return None
-    for name in sorted(instrument):
-        field = f"raw/instrument/{name}"
-        if header.get(f"{field}/measurement") == measurement:
+def _sensor(header: dict[str, Any], measurement: str, to: str) -> float | None:
+    """The start value of the first NXsensor measuring ``measurement`` (by group name)."""
+    for field in sorted(k[: -len("/measurement")] for k in header if _SENSOR_RE.fullmatch(k)):
+        if header[f"{field}/measurement"] == measurement:
             value = _number(header, f"{field}/value", to)
             if value is not None:
                 return value
     return None
 
 
-def _cbf_path(entry: h5py.Group, nxs: Path, root: DataRoot, header: dict[str, Any]) -> str | None:
+def _cbf_path(nxs: Path, root: DataRoot, header: dict[str, Any]) -> str | None:
     reference = header.get(f"{_DETECTOR}/data_file/file_name")
     if isinstance(reference, str) and reference:
         return relative(Path(nxs).parent / reference, root)

@@ -93,6 +93,33 @@ QUANTITIES: tuple[tuple[str, str, bool], ...] = (
     ("vacuum", "mbar", False),
 )
 
+# The on-line reduction's results (schema v4, issue 7): written by the reducer process.
+REDUCTION_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("reduction_status", String(16)),  # "done" or "failed"; NULL: not reduced (yet)
+    ("reduction_reason", Text),  # why it failed, in one line
+    ("absolute_factor", Float),  # counts -> 1/cm, from the glassy carbon
+    ("absolute_factor_error", Float),
+    ("flux", Float),  # photons/s (1 / absolute factor)
+    ("q_min", Float),  # 1/nm
+    ("q_max", Float),
+    ("dark_exposure", String(32)),  # the exposures the reduction used, e.g. "crd_00012"
+    ("empty_beam_exposure", String(32)),
+    ("glassy_carbon_exposure", String(32)),
+)
+# DDL types of the v4 migration, spelled out (a migration must not follow later changes)
+_V4_DDL = (
+    ("reduction_status", "VARCHAR(16)"),
+    ("reduction_reason", "TEXT"),
+    ("absolute_factor", "FLOAT"),
+    ("absolute_factor_error", "FLOAT"),
+    ("flux", "FLOAT"),
+    ("q_min", "FLOAT"),
+    ("q_max", "FLOAT"),
+    ("dark_exposure", "VARCHAR(32)"),
+    ("empty_beam_exposure", "VARCHAR(32)"),
+    ("glassy_carbon_exposure", "VARCHAR(32)"),
+)
+
 exposures = Table(
     "exposures",
     metadata,
@@ -121,6 +148,7 @@ exposures = Table(
     Column("cbf_sha256", String(64)),
     Column("status", String(16), nullable=False),
     Column("header", JSON().with_variant(JSONB(), "postgresql")),
+    *[Column(name, type_) for name, type_ in REDUCTION_COLUMNS],
     UniqueConstraint("prefix", "fsn", name="uq_exposures_prefix_fsn"),
     Index("ix_exposures_title", "title"),
     Index("ix_exposures_sample", "sample"),
@@ -134,6 +162,11 @@ UNITS: dict[str, str] = {
     **{name: units for name, units, _ in QUANTITIES},
     **{f"{name}_error": units for name, units, err in QUANTITIES if err},
     "total_counts": "counts",
+    "absolute_factor": "1/cm per count",
+    "absolute_factor_error": "1/cm per count",
+    "flux": "photons/s",
+    "q_min": "1/nm",
+    "q_max": "1/nm",
 }
 
 
@@ -170,8 +203,17 @@ def _text_search_v3(conn: Connection) -> None:
     create_text_index(conn)
 
 
+def _reduction_v4(conn: Connection) -> None:
+    """The on-line reduction's results (issue 7). A catalog made at version 1 by this
+    sardana-nxsas already has them (``_create_v1`` makes the current table)."""
+    have = {c["name"] for c in inspect(conn).get_columns("exposures")}
+    for name, ddl in _V4_DDL:
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE exposures ADD COLUMN {name} {ddl}"))
+
+
 Migration = Callable[[Connection], None]
-MIGRATIONS: list[Migration] = [_create_v1, _glob_indexes_v2, _text_search_v3]
+MIGRATIONS: list[Migration] = [_create_v1, _glob_indexes_v2, _text_search_v3, _reduction_v4]
 
 # Trigram indexes on title and sample (fixed DDL, no data in it). SQLite: an FTS5 table with
 # the trigram tokenizer (SQLite >= 3.34) kept in step with `exposures` by triggers;

@@ -219,6 +219,26 @@ def _problem_path(root: DataRoot, key: str) -> Path:
     return root.state_dir / (f"{PROBLEM_FILE}-{key}" if key else PROBLEM_FILE)
 
 
+_announced: dict[tuple[Path, str], str] = {}
+_announced_lock = threading.Lock()
+
+
+def catalog_news(root: DataRoot, url: str | None) -> str | None:
+    """The catalog problem that a sender of this data root and catalog left (the writer
+    process sends the rows), once per outage in this process; None while rows get through.
+    Reads one small file: no sender, no database connection here."""
+    key = spool_key(url)
+    problem = _read_problem(root, key)
+    with _announced_lock:
+        if problem is None:
+            _announced.pop((root.path, key), None)
+            return None
+        if (root.path, key) in _announced:
+            return None
+        _announced[(root.path, key)] = problem
+        return problem
+
+
 def _read_problem(root: DataRoot, key: str) -> str | None:
     try:
         return _problem_path(root, key).read_text("utf-8").strip() or None

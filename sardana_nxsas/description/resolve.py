@@ -205,7 +205,7 @@ class _Resolver:
             wavelength=self.required("monochromator.wavelength"),
             detector=self.detector(),
             source_name=self.text("source.name"),
-            source_target=self.text("source.target_material"),
+            source_target=self.text("source.anode_material") or self.text("source.target_material"),
             source_voltage=self.quantity("source.voltage"),
             source_current=self.quantity("source.current"),
             source_power=self.quantity("source.power"),

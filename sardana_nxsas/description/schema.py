@@ -71,7 +71,8 @@ def sections() -> dict[str, dict[str, Spec]]:
                 required=True, constant=True, choices=nexus_enumeration("NXsource", "probe")
             ),
             "name": _text(),
-            "target_material": _text(),
+            "anode_material": _text(),  # NXsource/anode_material (X-ray tubes)
+            "target_material": _text(),  # older spelling of anode_material, still read
             "voltage": _number("voltage"),
             "current": _number("current"),
             "power": _number("power"),

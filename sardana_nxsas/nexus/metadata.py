@@ -47,7 +47,8 @@ def write_instrument(raw: h5py.Group, info: InstrumentInfo) -> None:
     source = group(instrument, "source", "NXsource")
     text(source, "type", info.source_type)
     text(source, "probe", info.source_probe)
-    _texts(source, name=info.source_name, target_material=info.source_target)
+    # NXsource target_material enumerates spallation targets; an X-ray tube has an anode
+    _texts(source, name=info.source_name, anode_material=info.source_target)
     _maybe(source, "voltage", info.source_voltage)
     _maybe(source, "current", info.source_current)
     _maybe(source, "power", info.source_power)

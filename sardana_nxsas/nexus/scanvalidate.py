@@ -9,19 +9,21 @@
 
 from __future__ import annotations
 
-import logging
-import shutil
-import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
 
 from sardana_nxsas.cbf import read_cbf, sha256_file
-from sardana_nxsas.nexus.validate import Report, default_plot
+from sardana_nxsas.nexus.validate import (
+    Report,
+    default_plot,
+    nexusformat_messages,
+    validate_exposure,
+)
 
-# Findings that come from the shared instrument metadata, not from the scan file's layout:
-# NXsource lists spallation targets only, so an X-ray tube's anode ("Cu") is off its list.
+# Files written before the anode went to NXsource/anode_material have it in target_material,
+# which lists spallation targets only: reported as a warning, not an error.
 KNOWN_DEVIATIONS = (("/source/target_material", "not a member of the enumerated list"),)
 
 
@@ -29,52 +31,40 @@ def _known(message: str) -> bool:
     return any(where in message and what in message for where, what in KNOWN_DEVIATIONS)
 
 
-class _Collector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 def base_class_messages(path: Path, where: str = "/entry") -> tuple[list[str], list[str]]:
     """nexusformat's base-class verdict on ``where``: (errors, warnings), without printing."""
     from nexusformat.nexus.validate import validate_file
 
-    logger = logging.getLogger("NXValidate")
-    saved_handlers, saved_level = logger.handlers[:], logger.level
-    collector = _Collector()
-    logger.handlers = [collector]
-    logger.setLevel(logging.WARNING)
+    return nexusformat_messages(path, lambda copy: validate_file(copy, path=where))
+
+
+def holds_a_scan(path: Path) -> bool:
+    """A scan file by its content (any name): ``/entry`` has ``scan_number`` and
+    ``measurement`` and no NXsas ``raw`` subentry. False for what h5py cannot open."""
     try:
-        with tempfile.TemporaryDirectory(prefix="nxs-validate-") as tmp:
-            copy = Path(tmp) / Path(path).name  # nexusformat opens files read-write
-            shutil.copyfile(path, copy)
-            counts = validate_file(str(copy), path=where)
-    finally:
-        logger.handlers, logger.level = saved_handlers, saved_level
-    errors: list[str] = []
-    warnings: list[str] = []
-    context = ""
-    for record in collector.records:
-        message = record.getMessage().strip()
-        if record.levelno >= logging.CRITICAL:
-            if message.startswith(("Field:", "Group:", "Attribute:")):
-                context = message.split(":", 1)[1].strip()
-            continue
-        target = errors if record.levelno >= logging.ERROR else warnings
-        target.append(f"{context}: {message}" if context else message)
-    if counts is None:
-        errors.append("nexusformat could not validate the file")
-    elif counts[1] and not errors:
-        errors.append(f"nexusformat reports {counts[1]} error(s)")
-    return errors, warnings
+        with h5py.File(path, "r") as nxroot:
+            entry = nxroot.get("entry")
+            return (
+                isinstance(entry, h5py.Group)
+                and "scan_number" in entry
+                and "measurement" in entry
+                and "raw" not in entry
+            )
+    except OSError:
+        return False
+
+
+def validate_any(path: Path) -> Report:
+    """``validate_scan`` for a scan file, else ``validate_exposure``."""
+    return validate_scan(path) if holds_a_scan(path) else validate_exposure(path)
 
 
 def validate_scan(path: Path, base_classes: bool = True) -> Report:
     path = Path(path)
     report = Report(path)
+    if not path.is_file():
+        report.errors.append("no such file")
+        return report
     try:
         nxroot = h5py.File(path, "r")
     except OSError as exc:
@@ -84,7 +74,7 @@ def validate_scan(path: Path, base_classes: bool = True) -> Report:
         _check(nxroot, path, report)
     if base_classes:
         errors, warnings = base_class_messages(path)
-        warnings += [f"{m} (known deviation, see nexus-tree.md)" for m in errors if _known(m)]
+        warnings += [f"{m} (older file, see nexus-tree.md)" for m in errors if _known(m)]
         errors = [m for m in errors if not _known(m)]
         report.errors.extend(f"NeXus: {m}" for m in errors)
         report.warnings.extend(f"NeXus: {m}" for m in warnings)

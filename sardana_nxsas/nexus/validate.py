@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
@@ -47,19 +49,35 @@ def nxsas_messages(path: Path, entry: str = "/entry/raw") -> tuple[list[str], li
     """nexusformat's NXsas verdict on ``entry``: (errors, warnings), without printing."""
     from nexusformat.nexus.validate import validate_application
 
+    return nexusformat_messages(
+        path, lambda copy: validate_application(copy, path=entry, application="NXsas"), "NXsas "
+    )
+
+
+def nexusformat_messages(
+    path: Path, check: Callable[[str], Any], what: str = ""
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) that ``check(copy of path)``, a nexusformat validation, logs.
+
+    nexusformat opens the file read-write (NXroot's context manager switches to "rw"): it
+    checks a private copy, so that a validation never locks an exposure file against the
+    MacroServer or anyone reading it. Its class validators are cached per process and keep
+    the dimension symbols they saw (a base-class check then makes a later NXsas check warn
+    about the previous file's ranks): the cache is emptied first.
+    """
+    from nexusformat.nexus import validate as nxvalidate
+
     logger = logging.getLogger("NXValidate")
     saved_handlers, saved_level = logger.handlers[:], logger.level
     collector = _Collector()
     logger.handlers = [collector]
     logger.setLevel(logging.WARNING)
     try:
-        # nexusformat opens the file read-write (NXroot's context manager switches to "rw"):
-        # it checks a private copy, so that a validation never locks an exposure file against
-        # the MacroServer or anyone reading it
+        nxvalidate.validators.clear()
         with tempfile.TemporaryDirectory(prefix="nxs-validate-") as tmp:
             copy = Path(tmp) / Path(path).name
             shutil.copyfile(path, copy)
-            counts = validate_application(str(copy), path=entry, application="NXsas")
+            counts = check(str(copy))
     finally:
         logger.handlers, logger.level = saved_handlers, saved_level
     errors: list[str] = []
@@ -76,7 +94,7 @@ def nxsas_messages(path: Path, entry: str = "/entry/raw") -> tuple[list[str], li
     if counts is None:
         errors.append("nexusformat could not validate the file")
     elif counts[1] and not errors:
-        errors.append(f"nexusformat reports {counts[1]} NXsas error(s)")
+        errors.append(f"nexusformat reports {counts[1]} {what}error(s)")
     return errors, warnings
 
 

@@ -26,7 +26,7 @@ name = "sardana-nxsas simulated SAXS"
 name = "simulated Cu sealed tube"
 type = "Fixed Tube X-ray"
 probe = "x-ray"
-target_material = "Cu"
+anode_material = "Cu"
 voltage = {{ value = 50.0, units = "kV" }}
 current = {{ value = 0.6, units = "mA" }}
 power = {{ value = 30.0, units = "W" }}

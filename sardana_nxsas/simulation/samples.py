@@ -12,22 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sardana_nxsas.reduction.reference import glassy_carbon_table
+
 AGBEH_D_SPACING = 5.8380  # nm, silver behenate lamellar period (Huang et al. 1993)
 WATER_CROSS_SECTION = 0.01632  # 1/cm, water at 20 degC (Orthaber et al. 2000)
 SILICA_WATER_CONTRAST = 9.24e10  # 1/cm^2, X-ray SLD of silica (2.2 g/cm^3) minus water's
 
-# NIST SRM 3600 glassy carbon certificate (Allen et al. 2017, J. Appl. Cryst. 50, 462),
-# a subset of table 1: q (1/nm), dSigma/dOmega (1/cm). It is the reference the absolute
-# calibration will compare with, so the simulation follows it rather than a fitted model.
-_GC_TABLE = np.array([
-    (0.08276, 34.933), (0.10269, 33.699), (0.12861, 32.665), (0.16269, 31.559),
-    (0.20805, 30.514), (0.26929, 29.250), (0.35318, 28.066), (0.47004, 26.974),
-    (0.63583, 26.177), (0.78548, 25.529), (0.87586, 24.918), (0.97885, 23.946),
-    (1.09655, 22.472), (1.18395, 21.113), (1.27004, 19.685), (1.36239, 18.089),
-    (1.46145, 16.373), (1.56513, 14.588), (1.68170, 12.669), (1.80398, 10.862),
-    (1.93515, 9.1169), (2.07586, 7.5419), (2.22679, 6.2161), (2.38871, 4.9991),
-    (2.47402, 4.4636),
-])  # fmt: skip
+# The glassy carbon follows the NIST SRM 3600 certificate the absolute calibration
+# compares with (one shipped file: sardana_nxsas/reduction/srm3600_glassy_carbon.csv),
+# extrapolated below and beyond its certified range.
 _GC_FLAT = 0.2  # 1/cm, level the Porod tail beyond the certified range levels off at
 _GC_Q_FLOOR = 0.01  # 1/nm: keeps the low-q extrapolation finite at the direct beam
 
@@ -74,14 +67,15 @@ def _nothing(model: SampleModel, q: np.ndarray) -> np.ndarray:
 
 
 def _glassy_carbon(model: SampleModel, q: np.ndarray) -> np.ndarray:
-    log_q, log_i = np.log(_GC_TABLE[:, 0]), np.log(_GC_TABLE[:, 1])
+    table = glassy_carbon_table()
+    log_q, log_i = np.log(table[:, 0]), np.log(table[:, 1])
     # Inside the table: log-log interpolation; below it: the table's first power law.
     slope_low = (log_i[1] - log_i[0]) / (log_q[1] - log_q[0])
     lq = np.log(np.maximum(q, _GC_Q_FLOOR))
     low = log_i[0] + slope_low * (lq - log_q[0])
     out = np.exp(np.where(lq < log_q[0], low, np.interp(lq, log_q, log_i)))
     # Beyond it: Porod q^-4 from the last certified point down to a flat level.
-    q_last, i_last = _GC_TABLE[-1]
+    q_last, i_last = table[-1]
     tail = (i_last - _GC_FLAT) * (q_last / np.maximum(q, q_last)) ** 4 + _GC_FLAT
     return np.where(q > q_last, tail, out)
 

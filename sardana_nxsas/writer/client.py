@@ -16,12 +16,19 @@ import threading
 from pathlib import Path
 
 from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.writer.jobs import pending_dir
+from sardana_nxsas.writer.jobs import WRITER, Queue, pending_dir
 
 LOG = "writer.log"
 
 
 class WriterProcess:
+    """The data root's writer process; the reducer's (sardana_nxsas.reducer) is the same
+    with its own ``module``, ``log`` and ``queue``."""
+
+    module = "sardana_nxsas.writer"
+    log = LOG
+    queue: Queue = WRITER
+
     def __init__(self, root: DataRoot) -> None:
         self.root = root
         self._lock = threading.Lock()
@@ -45,13 +52,12 @@ class WriterProcess:
                 self._popen = None  # it died: the next job starts a new one
 
     def _start(self) -> subprocess.Popen[bytes]:
-        folder = pending_dir(self.root)
+        folder = pending_dir(self.root, self.queue)
         folder.mkdir(parents=True, exist_ok=True)
-        log = open(self.root.state_dir / LOG, "ab")  # noqa: SIM115 - handed to the child
+        log = open(self.root.state_dir / self.log, "ab")  # noqa: SIM115 - handed to the child
         try:
             return subprocess.Popen(
-                [sys.executable, "-m", "sardana_nxsas.writer", "--data", str(self.root.path),
-                 "--serve"],
+                [sys.executable, "-m", self.module, "--data", str(self.root.path), "--serve"],
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=log,

@@ -18,6 +18,7 @@ from typing import Any
 import h5py
 
 from sardana_nxsas.catalog import row_for_running, row_from_file, shared_writer
+from sardana_nxsas.catalog.rows import write_catalog_note
 from sardana_nxsas.cbf import read_cbf, sha256_file
 from sardana_nxsas.description import load_description, resolve
 from sardana_nxsas.errors import NxsError
@@ -31,6 +32,7 @@ from sardana_nxsas.nexus.nxsas import (
     create_exposure_file,
 )
 from sardana_nxsas.recording import end_values, readings_from_json
+from sardana_nxsas.reducer import jobs as reduction_jobs
 from sardana_nxsas.samples import Sample
 from sardana_nxsas.writer.jobs import Job
 
@@ -53,7 +55,9 @@ def run_job(root: DataRoot, job: Job) -> None:
     total = None
     if _status(nxs) == "running":
         total = _complete(root, nxs, payload)
+        write_catalog_note(nxs)  # the header reindex reads in one go (catalog/note.py)
     _catalog(root, catalog_url, lambda: row_from_file(nxs, root, total_counts=total))
+    reduction_jobs.request_reduction(root, nxs, catalog_url, _status)  # issue 7: reduce crd
 
 
 def ensure_file(nxs: Path, start: dict[str, Any]) -> None:

@@ -25,6 +25,19 @@ PENDING = "pending"
 FAILED = "failed"  # jobs given up after repeated errors, kept for a person to look at
 KINDS = ("create", "complete")
 
+
+@dataclass(frozen=True)
+class Queue:
+    """A job folder under ``state/`` and the kinds of job it takes (the writer's, the
+    reducer's: sardana_nxsas.reducer); ``what`` names its worker in messages."""
+
+    folder: str
+    kinds: tuple[str, ...]
+    what: str
+
+
+WRITER = Queue(PENDING, KINDS, "exposure writer")
+
 _clock_lock = threading.Lock()
 _last_ns = 0
 
@@ -44,9 +57,9 @@ class Job:
     kind: str
 
     @classmethod
-    def from_path(cls, path: Path) -> Job | None:
+    def from_path(cls, path: Path, kinds: tuple[str, ...] = KINDS) -> Job | None:
         parts = path.name.split(".")
-        if len(parts) != 4 or parts[3] != "json" or parts[2] not in KINDS:
+        if len(parts) != 4 or parts[3] != "json" or parts[2] not in kinds:
             return None
         try:
             return cls(path, parts[0], int(parts[1]), parts[2])
@@ -57,32 +70,40 @@ class Job:
         return json.loads(self.path.read_text("utf-8"))
 
 
-def pending_dir(root: DataRoot) -> Path:
-    return root.state_dir / PENDING
+def pending_dir(root: DataRoot, queue: Queue = WRITER) -> Path:
+    return root.state_dir / queue.folder
 
 
-def submit(root: DataRoot, stem: str, kind: str, payload: dict[str, Any]) -> Job:
-    """Write the job durably (OSError if it cannot be written)."""
-    if kind not in KINDS:
-        raise ValueError(f"job kind {kind!r}: one of {KINDS}")
-    folder = pending_dir(root)
+def submit(
+    root: DataRoot,
+    stem: str,
+    kind: str,
+    payload: dict[str, Any],
+    durable: bool = True,
+    queue: Queue = WRITER,
+) -> Job:
+    """Write the job (OSError if it cannot be written); fsynced unless ``durable=False``."""
+    if kind not in queue.kinds:
+        raise ValueError(f"job kind {kind!r}: one of {queue.kinds}")
+    folder = pending_dir(root, queue)
     ensure_dir(folder, root.path)
     data = json.dumps(payload, ensure_ascii=False, allow_nan=False, default=_default)
     ns = _next_ns()
     path = folder / f"{stem}.{ns}.{kind}.json"
     # a catalog URL may hold a password: such a job is for the writer's account only
     private = payload.get("catalog_url") is not None
-    write_atomic(path, data.encode(), 0o600 if private else 0o666)
+    write_atomic(path, data.encode(), 0o600 if private else 0o666, durable)
     return Job(path, stem, ns, kind)
 
 
-def pending(root: DataRoot) -> list[Job]:
+def pending(root: DataRoot, queue: Queue = WRITER) -> list[Job]:
     """Jobs not done yet, oldest first."""
+    folder = pending_dir(root, queue)
     try:
-        names = os.listdir(pending_dir(root))
+        names = os.listdir(folder)
     except FileNotFoundError:
         return []
-    jobs = [j for j in (Job.from_path(pending_dir(root) / n) for n in names) if j is not None]
+    jobs = [j for j in (Job.from_path(folder / n, queue.kinds) for n in names) if j is not None]
     return sorted(jobs, key=lambda j: (j.ns, j.path.name))
 
 
@@ -99,10 +120,12 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in a job")
 
 
-def wait_written(root: DataRoot, stem: str | None = None, timeout: float = 30.0) -> bool:
+def wait_written(
+    root: DataRoot, stem: str | None = None, timeout: float = 30.0, queue: Queue = WRITER
+) -> bool:
     """Wait until no job of ``stem`` (None: of any exposure) is pending; False on timeout."""
     deadline = time.monotonic() + timeout
-    while any(stem is None or j.stem == stem for j in pending(root)):
+    while any(stem is None or j.stem == stem for j in pending(root, queue)):
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.01)

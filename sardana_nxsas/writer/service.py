@@ -15,6 +15,7 @@ import os
 import select
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,32 +23,44 @@ from sardana_nxsas.durable import exclusive_lock, fsync_dir
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.writer.complete import run_job
-from sardana_nxsas.writer.jobs import FAILED, Job, pending, pending_dir
+from sardana_nxsas.writer.jobs import FAILED, WRITER, Job, Queue, pending, pending_dir
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # a job failing this often is set aside (state/pending/failed/)
 POLL_S = 1.0
 PID_FILE = "writer.pid"  # in state/: the newest writer process of the data root
+ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, KeyError, NxsError)
 
 
 class Drainer:
-    """Does pending jobs; remembers failures to retry later, then set them aside."""
+    """Does pending jobs; remembers failures to retry later, then set them aside.
 
-    def __init__(self, root: DataRoot) -> None:
+    The writer's by default; the reducer (sardana_nxsas.reducer) passes its own queue,
+    job function and the errors that count as a failed attempt.
+    """
+
+    def __init__(
+        self,
+        root: DataRoot,
+        queue: Queue = WRITER,
+        run: Callable[[DataRoot, Job], None] = run_job,
+        errors: tuple[type[BaseException], ...] = ERRORS,
+    ) -> None:
         self.root = root
+        self.queue, self.run, self.errors = queue, run, errors
         self.attempts: dict[Path, int] = {}
         self.done = 0
 
     def drain(self, lock_timeout: float = 30.0) -> int:
         """Do every job pending now; return how many are left (being retried)."""
-        folder = pending_dir(self.root)
+        folder = pending_dir(self.root, self.queue)
         if not folder.is_dir():
             return 0
-        with exclusive_lock(folder / ".lock", lock_timeout, "exposure writer"):
+        with exclusive_lock(folder / ".lock", lock_timeout, self.queue.what):
             left = 0
             blocked: set[str] = set()  # an exposure whose earlier job failed waits for it
-            for job in pending(self.root):
+            for job in pending(self.root, self.queue):
                 if job.stem in blocked or not self._do(job):
                     blocked.add(job.stem)
                     left += 1
@@ -55,12 +68,12 @@ class Drainer:
 
     def _do(self, job: Job) -> bool:
         try:
-            run_job(self.root, job)
+            self.run(self.root, job)
         except FileNotFoundError as exc:
             if not job.path.exists():  # another writer did it
                 return True
             return self._failed(job, exc)
-        except (OSError, ValueError, KeyError, NxsError) as exc:
+        except self.errors as exc:
             return self._failed(job, exc)
         job.path.unlink(missing_ok=True)
         fsync_dir(job.path.parent)
@@ -81,9 +94,11 @@ class Drainer:
         return True
 
 
-def drain(root: DataRoot, retries: int = MAX_ATTEMPTS, pause: float = 0.2) -> int:
+def drain(
+    root: DataRoot, retries: int = MAX_ATTEMPTS, pause: float = 0.2, drainer: Drainer | None = None
+) -> int:
     """Do every pending job, retrying failures; return how many are left."""
-    drainer = Drainer(root)
+    drainer = drainer or Drainer(root)
     left = drainer.drain()
     for _ in range(retries):
         if not left:
@@ -93,21 +108,34 @@ def drain(root: DataRoot, retries: int = MAX_ATTEMPTS, pause: float = 0.2) -> in
     return left
 
 
-def serve(root: DataRoot, wake: BinaryIO) -> None:
-    """The writer process: drain when woken or every second; end when ``wake`` closes."""
-    drainer = Drainer(root)
-    (root.state_dir / PID_FILE).write_text(f"{os.getpid()}\n")  # for people and tests
-    log.info("writer %d serving %s", os.getpid(), root.path)
+def serve(
+    root: DataRoot,
+    wake: BinaryIO,
+    drainer: Drainer | None = None,
+    pid_file: str = PID_FILE,
+    after_drain: Callable[[], None] | None = None,
+) -> None:
+    """The writer process: drain when woken or every second; end when ``wake`` closes.
+
+    ``after_drain`` runs after each drain (the writer wakes the reducer with it).
+    """
+    drainer = drainer or Drainer(root)
+    (root.state_dir / pid_file).write_text(f"{os.getpid()}\n")  # for people and tests
+    log.info("%s %d serving %s", drainer.queue.what, os.getpid(), root.path)
     fd = wake.fileno()
     while True:
         try:
             drainer.drain()
+            if after_drain is not None:
+                after_drain()
         except Exception:  # a bad day on the disk: keep serving, the jobs stay pending
-            log.exception("writer: drain failed")
+            log.exception("%s: drain failed", drainer.queue.what)
         ready, _, _ = select.select([fd], [], [], POLL_S)
         if ready and not os.read(fd, 4096):
             break  # the MacroServer is gone: finish what is pending, then go
-    drain(root)
+    drain(root, drainer=drainer)
+    if after_drain is not None:
+        after_drain()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     root = DataRoot(args.data)
     if args.serve:
-        serve(root, sys.stdin.buffer)
+        from sardana_nxsas.reducer.client import reducer_for  # issue 7: wakes the reducer
+
+        serve(root, sys.stdin.buffer, after_drain=reducer_for(root).nudge)
         return 0
     return 1 if drain(root) else 0

@@ -15,6 +15,7 @@ import pytest
 
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.paths import plugin_dir
+from sardana_nxsas.reducer import wait_reduced
 from sardana_nxsas.system.door import DoorClient, MacroResult
 from sardana_nxsas.system.sardana_server import SardanaServer
 from sardana_nxsas.system.simulated_instrument import (
@@ -109,8 +110,8 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatedIns
 
 
 class WrittenDoor:
-    """A Door whose ``run`` returns once the writer has done the file work the macro
-    queued, so that a test reads complete files (``unwritten`` to see the moment
+    """A Door whose ``run`` returns once the writer (and the reducer) have done the file
+    work the macro queued, so that a test reads complete files (``unwritten`` to see the moment
     the macro returns; the writer's own behaviour is tested in test_writer_system)."""
 
     def __init__(self, door: DoorClient, data_root: Path) -> None:
@@ -120,6 +121,8 @@ class WrittenDoor:
         result = self.unwritten.run(*macro, **options)
         if not wait_written(self._root, timeout=60):
             raise TimeoutError(f"the writer left jobs pending in {self._root.path}")
+        if not wait_reduced(self._root, timeout=120):  # the reducer writes .dat files too
+            raise TimeoutError(f"the reducer left jobs pending in {self._root.path}")
         return result
 
     def __getattr__(self, name: str) -> Any:

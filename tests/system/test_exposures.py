@@ -137,6 +137,27 @@ def test_interrupted_ct_leaves_an_aborted_file_and_no_session(simulated, door, h
     assert validate_exposure(root(simulated).nxs_path("crd", fsn + 1)).ok
 
 
+@pytest.mark.parametrize("how", ["stop", "abort"])
+def test_interrupted_expose_leaves_an_aborted_file_and_goes_no_further(
+    simulated, door, how
+) -> None:
+    fsn = next_fsn(simulated, "crd")
+    door.start("expose", "5", "3", "crd")  # counts without a ct sub-macro
+    time.sleep(1.5)
+    getattr(door, how)()
+    result = door.wait(timeout=20)
+    assert not result.ok
+    assert wait_written(root(simulated))
+    with h5py.File(root(simulated).nxs_path("crd", fsn)) as f:
+        assert f["entry/status"][()] == b"aborted"
+        assert 0.8 < f["entry/raw/control/integral"][()] < 4.5
+        assert len(f["entry/raw/instrument/positioners/samx/value_log/value"]) == 2
+    assert not root(simulated).nxs_path("crd", fsn + 1).exists()  # the series stopped
+    assert next_fsn(simulated, "crd") == fsn + 1
+    no_session = door.run("nxsend")
+    assert not no_session.ok and any("no exposure is open" in e for e in no_session.errors)
+
+
 def one_line_error(result) -> str:
     assert not result.ok
     text = " ".join(result.errors)

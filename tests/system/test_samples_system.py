@@ -182,7 +182,8 @@ def test_odd_names_stored_and_shown_verbatim(simulated, door, env, base: str) ->
     run_ok(door, "nxssample", "add", name, "description", "it's here", "x", "1", "y", "2")
     try:
         assert f"  name:         {name}" in run_ok(door, "nxssample", "show", name).output
-        assert any(line.startswith(name + "  ") for line in run_ok(door, "nxssample").output)
+        listing = run_ok(door, "nxssample").output  # (a chosen sample is marked in front)
+        assert any(line.lstrip(" *>").startswith(name + "  ") for line in listing)
         assert registry_for(DataRoot(simulated.data_root)).get(name).name == name
         run_ok(door, "nxssample", "use", name)
         assert (env.get("NxsSample"), env.get("NxsTitle")) == (name, name)
@@ -215,7 +216,8 @@ def test_names_beyond_latin1_travel_as_escapes(simulated, door, env) -> None:
         registry = registry_for(DataRoot(simulated.data_root))
         assert registry.get(real).name == real  # stored verbatim
         assert real in registry.path.read_text("utf-8")
-        assert any(line.startswith(typed + "  ") for line in run_ok(door, "nxssample").output)
+        listing = run_ok(door, "nxssample").output
+        assert any(line.lstrip(" *>").startswith(typed + "  ") for line in listing)
         assert f"  name:         {typed}" in run_ok(door, "nxssample", "show", typed).output
         # exposures of it print their title escaped, and keep it verbatim in the file
         run_ok(door, "nxssample", "use", typed)

@@ -154,6 +154,18 @@ def test_mesh_gives_a_two_axis_plot(simulated, door) -> None:
         assert nxdata.axes_dataset_names == ["samy", "samx"]
 
 
+def test_timescan_has_a_frame_at_every_point(simulated, door) -> None:
+    # a timescan triggers the detector by software every integration + latency time; a
+    # trigger that finds the previous frame still being made is skipped by Sardana
+    path = scan_file(run_ok(door, "timescan 3 0.1"))  # Sardana's timescan: 3 points
+    report = validate_scan(path)
+    assert report.ok, report.errors
+    with h5py.File(path) as f:
+        assert f["entry/measurement/point_nb"].shape == (3,)
+        assert list(f["entry/plot"].attrs["axes"]) == ["timestamp"]
+    check_frames(path, 3)
+
+
 def test_stop_mid_scan_leaves_a_closed_file_marked_stopped(simulated, door) -> None:
     frames = simulated.data_root / "images" / "scn"
     before = len(list(frames.glob("scn_*.cbf")))

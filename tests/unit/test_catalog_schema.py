@@ -96,7 +96,7 @@ def test_a_version_2_catalog_gets_its_trigram_index(
         assert [r["title"] for r in catalog.find(title="*carbon")] == ["Glassy_Carbon"]
         catalog.upsert([row(3, "carbon black")])
         assert [r["fsn"] for r in catalog.find(title="*carbon*")] == [1, 3]
-    assert _version(url) == "3"
+    assert _version(url) == str(schema.current_version())
     engine = sa.create_engine(url)
     indexes = {i["name"] for i in sa.inspect(engine).get_indexes("exposures")}
     assert "ix_exposures_project_start" in indexes
@@ -138,3 +138,28 @@ def test_postgres_without_pg_trgm_degrades_to_scans(
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE IF EXISTS exposures, catalog_meta"))
     engine.dispose()
+
+
+def test_a_version_3_catalog_gets_the_reduction_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with monkeypatch.context() as patch:  # a catalog as sardana-nxsas wrote it at version 3
+        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:3])
+        with Catalog(url) as catalog:
+            catalog.upsert([row(1, "Glassy_Carbon")])
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # version 3 had no reduction columns
+        for name, _ in schema.REDUCTION_COLUMNS:
+            conn.execute(sa.text(f"ALTER TABLE exposures DROP COLUMN {name}"))
+    engine.dispose()
+    assert _version(url) == "3"
+    with Catalog(url) as catalog:
+        catalog.upsert([{**row(1, "Glassy_Carbon"), "reduction_status": "done", "flux": 1e7}])
+        (found,) = catalog.find(title="*carbon")
+    assert _version(url) == "4"
+    assert (found["reduction_status"], found["flux"], found["q_min"]) == ("done", 1e7, None)
+    engine = sa.create_engine(url)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("exposures")}
+    engine.dispose()
+    assert {name for name, _ in schema.REDUCTION_COLUMNS} <= columns

@@ -1,0 +1,112 @@
+"""Writing a reduction into its exposure file (``/entry/reduced``) and the ASCII file.
+
+The exposure file is changed as a whole: read into memory, the subentry replaced, and
+written back atomically and durably (sardana_nxsas.durable.write_atomic), so a reducer
+killed half-way never damages the raw data; a reader keeps the version it opened.
+``/entry/reduced`` is an NXsubentry with ``definition = NXcanSAS`` when the reduction is
+done, and without a definition (it is not a SASentry) when it failed; both carry
+``status`` (``done`` / ``failed``, with ``@reason``). The root's and the entry's
+``@default`` are left as they are: root -> entry -> raw -> data, the frame.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import h5py
+
+from sardana_nxsas import __version__
+from sardana_nxsas.durable import write_atomic
+from sardana_nxsas.nexus.fields import group, text
+from sardana_nxsas.reduction.cansas import (
+    InstrumentInfo,
+    ProcessInfo,
+    ReducedCurve,
+    SampleInfo,
+    write_process,
+    write_sasentry,
+)
+from sardana_nxsas.reduction.export import ascii_path_for, read_reduced, write_ascii
+from sardana_nxsas.reduction.inputs import Header
+from sardana_nxsas.reduction.pipeline import Result, now_iso
+
+REDUCED = "reduced"
+DESCRIPTION = (
+    "2-D frame to I(Q): mask, exposure time, dark, transmission, empty beam, solid angle, "
+    "thickness, absolute scale from glassy carbon (NIST SRM 3600), azimuthal average "
+    "(pyFAI); Poisson uncertainties propagated to first order"
+)
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import pyFAI
+
+    return {"sardana_nxsas_version": __version__, "pyFAI_version": str(pyFAI.version),
+            "numpy_version": numpy.__version__, "h5py_version": h5py.version.version}  # fmt: skip
+
+
+def _rewrite(path: Path, change) -> None:
+    data = io.BytesIO(path.read_bytes())
+    with h5py.File(data, "r+") as nxroot:
+        entry = nxroot["entry"]
+        if REDUCED in entry:
+            del entry[REDUCED]
+        change(entry)
+    write_atomic(path, data.getvalue())
+
+
+def _used(standards: dict[str, Header]) -> dict[str, str]:
+    return {f"{role}_exposure": h.identifier for role, h in standards.items()}
+
+
+def write_result(result: Result) -> Path:
+    h = result.exposure
+    g = h.geometry
+    assert g is not None
+    curve = ReducedCurve(
+        q=result.curve.q, i=result.curve.value, idev=result.curve.error, qdev=result.qdev,
+        i_units=result.units,
+    )  # fmt: skip
+    t, d = h.transmission, h.thickness
+    sample = SampleInfo(
+        h.sample_name,
+        None if d is None or h.role != "sample" and h.role != "glassy_carbon" else d.value,
+        None if t is None else t.value,
+    )
+    instrument = InstrumentInfo(
+        g.wavelength.value, g.distance.value, (g.beam_col.value + 0.5) * g.pixel_x,
+        (g.beam_row.value + 0.5) * g.pixel_y, g.pixel_x, g.pixel_y,
+    )  # fmt: skip
+    terms: dict[str, str | float | int] = {**_used(result.standards), **result.terms}
+    terms.update(_versions())
+    terms["reference_curve"] = "NIST SRM 3600 (Allen et al. 2017, J. Appl. Cryst. 50, 462)"
+    process = ProcessInfo(now_iso(), DESCRIPTION, tuple(result.steps), terms, result.units_of)
+
+    def change(entry: h5py.Group) -> None:
+        sub = write_sasentry(
+            entry, REDUCED, "NXsubentry", title=h.title, run=h.identifier, curve=curve,
+            sample=sample, instrument=instrument, process=process,
+        )  # fmt: skip
+        text(sub, "status", "done")
+
+    _rewrite(h.path, change)
+    path = ascii_path_for(h.path)
+    write_ascii(path, read_reduced(h.path))
+    return path
+
+
+def write_failure(h: Header, reason: str, standards: dict[str, Header]) -> None:
+    """Mark the reduction failed in the file (OSError if it cannot be written)."""
+    process = ProcessInfo(now_iso(), DESCRIPTION, (f"failed: {reason}",),
+                          {**_used(standards), "sardana_nxsas_version": __version__})  # fmt: skip
+
+    def change(entry: h5py.Group) -> None:
+        sub = group(entry, REDUCED, "NXsubentry")
+        text(sub, "status", "failed").attrs["reason"] = reason
+        text(sub, "title", h.title)
+        write_process(sub, process)
+
+    _rewrite(h.path, change)
+    ascii_path_for(h.path).unlink(missing_ok=True)  # a curve of an earlier reduction

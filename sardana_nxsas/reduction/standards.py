@@ -1,0 +1,74 @@
+"""Which dark, empty beam and glassy carbon reduce an exposure: the rule.
+
+For each role, the complete exposure of the **same prefix** with the **highest FSN
+below** the exposure's own (FSNs are handed out in time order: the latest one measured
+before it) whose sample has that role (:func:`~.inputs.role_of`: the registry category
+"Dark" or "Empty beam", a glassy-carbon name) and whose geometry is the same
+(:meth:`~.inputs.Geometry.same_as`). A glassy carbon exposure is its own calibrant.
+Other prefixes are not searched: ``tra`` exposures are taken with the beamstop out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.reduction.inputs import Header, ReductionError, read_header
+
+ROLES = ("dark", "empty_beam", "glassy_carbon")
+ROLE_NAMES = {"dark": "dark", "empty_beam": "empty beam", "glassy_carbon": "glassy carbon"}
+
+
+@dataclass
+class Standards:
+    found: dict[str, Header] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)  # role -> other geometries seen
+
+    def missing(self, exposure: Header, roles: tuple[str, ...] = ROLES) -> str:
+        """One line naming the standards of ``roles`` not found."""
+        lacking = [role for role in roles if role not in self.found]
+        parts = []
+        for role in lacking:
+            other = self.skipped.get(role, 0)
+            why = f" ({other} with another geometry)" if other else ""
+            parts.append(f"{ROLE_NAMES[role]}{why}")
+        return (
+            f"no complete {', '.join(parts)} exposure of prefix {exposure.prefix!r} "
+            f"before {exposure.identifier} with the same geometry"
+        )
+
+
+def _earlier_fsns(root: DataRoot, exposure: Header) -> list[int]:
+    pattern = re.compile(rf"{re.escape(exposure.prefix)}_([0-9]+)\.nxs")
+    folder = root.path / "nexus" / exposure.prefix
+    try:
+        names = [p.name for p in folder.iterdir()]
+    except OSError:
+        return []
+    numbers = [int(m.group(1)) for n in names if (m := pattern.fullmatch(n))]
+    return sorted((n for n in numbers if n < exposure.fsn), reverse=True)
+
+
+def choose_standards(root: DataRoot, exposure: Header) -> Standards:
+    """The standards of ``exposure`` by the rule (the geometry must be known)."""
+    assert exposure.geometry is not None
+    chosen = Standards()
+    if exposure.role == "glassy_carbon":
+        chosen.found["glassy_carbon"] = exposure
+    for fsn in _earlier_fsns(root, exposure):
+        if len(chosen.found) == len(ROLES):
+            break
+        path = root.path / "nexus" / exposure.prefix / f"{exposure.prefix}_{fsn:05d}.nxs"
+        try:
+            other = read_header(path)
+        except ReductionError:
+            continue
+        role = other.role
+        if role not in ROLES or role in chosen.found or other.status != "complete":
+            continue
+        if other.geometry is None or not other.geometry.same_as(exposure.geometry):
+            chosen.skipped[role] = chosen.skipped.get(role, 0) + 1
+            continue
+        chosen.found[role] = other
+    return chosen
