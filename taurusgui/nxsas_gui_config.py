@@ -24,7 +24,6 @@ ORGANIZATION = "sardana-nxsas"
 MACROSERVER_NAME = _CTX.full_macroserver
 DOOR_NAME = _CTX.full_door
 MACRO_PANELS = True
-SAVE_SETTINGS_ON_CLOSE = os.environ.get("NXSAS_GUI_SAVE_SETTINGS", "1") != "0"
 
 exposure = PanelDescription(
     "Exposure", classname="nxsas_gui_exposure:ExposurePanel", floating=False

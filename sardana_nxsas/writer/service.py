@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # a job failing this often is set aside (state/pending/failed/)
 POLL_S = 1.0
+NICE = 5  # the writer's CPU priority below acquisition (its reducer adds its own 10)
 PID_FILE = "writer.pid"  # in state/: the newest writer process of the data root
 ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, KeyError, NxsError)
 
@@ -150,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve:
         from sardana_nxsas.reducer.client import reducer_for  # issue 7: wakes the reducer
 
+        os.nice(NICE)  # the count's processes (MacroServer, Pool) come first; files can wait
         serve(root, sys.stdin.buffer, after_drain=reducer_for(root).nudge)
         return 0
     return 1 if drain(root) else 0

@@ -231,3 +231,17 @@ def test_stock_recorders_keep_their_extensions(simulated, door, tmp_path: Path) 
     with h5py.File(tmp_path / "stock.h5") as f:  # Sardana's own NXscan recorder
         (entry,) = list(f)
         assert f[entry]["measurement"]["samx"].shape == (2,)
+
+
+def test_newfile_sets_where_the_next_scan_goes(simulated, door, tmp_path: Path) -> None:
+    os.chmod(tmp_path, 0o777)
+    run_ok(door, f"newfile [ {tmp_path}/align.nxs ] 41")  # Sardana's own macro
+    try:
+        result = run_ok(door, "ascan samx 19 20 1 0.05")
+    finally:
+        run_ok(door, f"senv ScanDir {simulated.data_root / 'nexus' / 'scn'}")
+        run_ok(door, "senv ScanFile scan_{ScanID:05d}.nxs")
+    path = scan_file(result)
+    # a .nxs name without {ScanID} gets the scan's number: the next scan is 42
+    assert path.parent == tmp_path and path.name == "align_00042.nxs"
+    assert validate_scan(path).ok
