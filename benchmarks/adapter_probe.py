@@ -74,9 +74,8 @@ EXPOSE_ROWS: tuple[tuple[str, Callable[[Probe], float]], ...] = (
     ("    measurement group and channels (`_detector_channel`)", _sum("_detector_channel")),
     ("    its timer (cached `_timers`)", _sum("_timers")),
     ("    catalog news (`_catalog_warning`)", _nth("_catalog_warning", 0)),
-    ("    sample from the registry (`_chosen_sample`)", _sum("_chosen_sample")),
     (
-        "    rest (environment, session to the environment)",
+        "    rest (environment, the sample, session to the environment)",
         _diff(
             _sum("begin"),
             _sum("begin_exposure"),
@@ -84,7 +83,6 @@ EXPOSE_ROWS: tuple[tuple[str, Callable[[Probe], float]], ...] = (
             _sum("_detector_channel"),
             _sum("_timers"),
             _nth("_catalog_warning", 0),
-            _sum("_chosen_sample"),
         ),
     ),
     ("  around the count (`count_in_session` − count)", _AROUND),

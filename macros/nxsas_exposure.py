@@ -31,7 +31,6 @@ from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
 from sardana_nxsas.nexus.nxsas import iso
 from sardana_nxsas.recording import end_refs, readings_to_json
 from sardana_nxsas.reducer import reduction_news
-from sardana_nxsas.sample_store import registry_for
 from sardana_nxsas.sample_text import door_text, from_door
 from sardana_nxsas.settings import data_root_from_getter
 from sardana_nxsas.snapshot import BackgroundSnapshot, shared_pool
@@ -118,7 +117,7 @@ def begin(macro, prefix, title, settings=None):
     require_elements(description, lambda kind, name: ms.element_exists(macro, kind, name))
     instrument = resolve(description, {})
     mg, channel, channels = _detector_channel(macro, instrument)
-    sample = _chosen_sample(macro, settings)
+    sample = ms.chosen_sample(macro, settings)
     if not title:
         title = ms.env(macro, TITLE_ENV) or (sample.exposure_title if sample else "untitled")
     session, allocation = begin_exposure(
@@ -337,18 +336,6 @@ class lsfsn(Macro):
         for line in lsfsn_lines(counter):
             _output(self, line)
         self.setData(counter.summary())
-
-
-def _chosen_sample(macro, settings):
-    name = ms.env(macro, "NxsSample")
-    if not name:
-        return None
-    sample = registry_for(settings.root).find(str(name))
-    if sample is None:
-        raise NxsError(
-            f"NxsSample names {name!r}, which is not in the sample registry: nxssample use"
-        )
-    return sample
 
 
 class _Metadata:

@@ -18,9 +18,7 @@ from sardana.macroserver.scan.scandata import MoveableDesc
 
 from sardana_nxsas import macro_support as ms
 from sardana_nxsas.description import load_description, resolve
-from sardana_nxsas.errors import NxsError
 from sardana_nxsas.nexus.scanplot import Grid
-from sardana_nxsas.sample_store import registry_for
 from sardana_nxsas.sample_text import door_text
 from sardana_nxsas.scan import (
     SIGNAL_ENV,
@@ -92,7 +90,7 @@ class NxsScanRecorder(BaseFileRecorder):
         settings = ms.settings(macro)
         description = load_description(settings.instrument_file)
         setup = self._setup(macro, env, resolve(description, {}).detector.channel)
-        sample = _chosen_sample(macro, settings)
+        sample = ms.chosen_sample(macro, settings)
         info = _snapshot(macro, description)
         if info.missing:
             items = ", ".join(m.key for m in info.missing[:5])
@@ -243,18 +241,6 @@ def _grid(macro, motors):
     return Grid(
         motors[0], axes[0], motors[1], axes[1], bool(getattr(macro, "bidirectional_mode", False))
     )
-
-
-def _chosen_sample(macro, settings):
-    name = ms.env(macro, "NxsSample")
-    if not name:
-        return None
-    sample = registry_for(settings.root).find(str(name))
-    if sample is None:
-        raise NxsError(
-            f"NxsSample names {name!r}, which is not in the sample registry: nxssample use"
-        )
-    return sample
 
 
 def _snapshot(macro, description):

@@ -16,6 +16,9 @@ from typing import Any
 import tango
 
 from sardana_nxsas.description.model import Reading, SourceRef
+from sardana_nxsas.errors import NxsError
+from sardana_nxsas.sample_store import registry_for
+from sardana_nxsas.samples import Sample
 from sardana_nxsas.settings import Settings
 
 
@@ -128,3 +131,16 @@ def prepare_reader(macro: Any, refs: Sequence[SourceRef]) -> Callable[[SourceRef
             raise
 
     return read
+
+
+def chosen_sample(macro: Any, settings: Settings) -> Sample | None:
+    """The registry's record of ``NxsSample`` (None if unset), or a one-line error."""
+    name = env(macro, "NxsSample")
+    if not name:
+        return None
+    sample = registry_for(settings.root).find(str(name))
+    if sample is None:
+        raise NxsError(
+            f"NxsSample names {name!r}, which is not in the sample registry: nxssample use"
+        )
+    return sample

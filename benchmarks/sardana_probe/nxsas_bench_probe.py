@@ -37,7 +37,6 @@ ADAPTER = (
     "_open_session",
     "_start_metadata",
     "_end_metadata",
-    "_chosen_sample",
     "load_description",
     "require_elements",
     "resolve",

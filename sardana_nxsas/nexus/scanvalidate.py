@@ -19,6 +19,7 @@ from sardana_nxsas.nexus.validate import (
     Report,
     default_plot,
     nexusformat_messages,
+    open_checked,
     validate_exposure,
 )
 
@@ -62,13 +63,8 @@ def validate_any(path: Path) -> Report:
 def validate_scan(path: Path, base_classes: bool = True) -> Report:
     path = Path(path)
     report = Report(path)
-    if not path.is_file():
-        report.errors.append("no such file")
-        return report
-    try:
-        nxroot = h5py.File(path, "r")
-    except OSError as exc:
-        report.errors.append(f"cannot open as HDF5: {exc}")
+    nxroot = open_checked(path, report)
+    if nxroot is None:
         return report
     with nxroot:
         _check(nxroot, path, report)

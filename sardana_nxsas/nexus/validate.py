@@ -112,16 +112,23 @@ def default_plot(nxroot: h5py.File) -> h5py.Dataset:
     return node[signal]
 
 
+def open_checked(path: Path, report: Report) -> h5py.File | None:
+    """The file open for reading, or None with the reason in ``report``."""
+    if not path.is_file():
+        report.errors.append("no such file")
+        return None
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        report.errors.append(f"cannot open as HDF5: {exc}")
+        return None
+
+
 def validate_exposure(path: Path) -> Report:
     path = Path(path)
     report = Report(path)
-    if not path.is_file():
-        report.errors.append("no such file")
-        return report
-    try:
-        nxroot = h5py.File(path, "r")
-    except OSError as exc:
-        report.errors.append(f"cannot open as HDF5: {exc}")
+    nxroot = open_checked(path, report)
+    if nxroot is None:
         return report
     with nxroot:
         _check_structure(nxroot, path, report)
