@@ -95,6 +95,19 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
+def write_root_attributes(nxroot: h5py.File, file_name: str, moment: datetime) -> None:
+    """NXroot's attributes, the ``@default`` chain's first link and who wrote the file."""
+    nxroot.attrs.update(
+        NX_class="NXroot",
+        default="entry",
+        file_name=file_name,
+        file_time=iso(moment),
+        creator=f"{PROGRAM} {__version__}",
+        HDF5_Version=h5py.version.hdf5_version,
+        h5py_version=h5py.version.version,
+    )
+
+
 def create_exposure_file(path: Path, start: ExposureStart) -> None:
     """Create the file exclusively and write what is known before counting."""
     try:
@@ -104,15 +117,7 @@ def create_exposure_file(path: Path, start: ExposureStart) -> None:
             f"{path} already exists: sardana-nxsas never overwrites a file"
         ) from None
     with handle as nxroot:
-        nxroot.attrs.update(
-            NX_class="NXroot",
-            default="entry",
-            file_name=Path(path).name,
-            file_time=iso(start.start_time),
-            creator=f"{PROGRAM} {__version__}",
-            HDF5_Version=h5py.version.hdf5_version,
-            h5py_version=h5py.version.version,
-        )
+        write_root_attributes(nxroot, Path(path).name, start.start_time)
         entry = group(nxroot, "entry", "NXentry", default=RAW)
         text(entry, "title", start.title)
         text(entry, "start_time", iso(start.start_time))

@@ -30,7 +30,7 @@ from sardana_nxsas.errors import FileExistsNxsError
 from sardana_nxsas.nexus import compression
 from sardana_nxsas.nexus.fields import group, link, text
 from sardana_nxsas.nexus.metadata import write_instrument, write_sample
-from sardana_nxsas.nexus.nxsas import PROGRAM, STATUSES, iso
+from sardana_nxsas.nexus.nxsas import PROGRAM, STATUSES, iso, write_root_attributes
 from sardana_nxsas.nexus.scanplot import PlotLayout, grow_grid, write_plots
 from sardana_nxsas.samples import Sample
 
@@ -87,15 +87,7 @@ def create_scan_file(path: Path, start: ScanFileStart, codec: str = compression.
             "(set ScanID, or give ScanFile a {ScanID} field)"
         ) from None
     with handle as nxroot:
-        nxroot.attrs.update(
-            NX_class="NXroot",
-            default="entry",
-            file_name=Path(path).name,
-            file_time=iso(start.start_time),
-            creator=f"{PROGRAM} {__version__}",
-            HDF5_Version=h5py.version.hdf5_version,
-            h5py_version=h5py.version.version,
-        )
+        write_root_attributes(nxroot, Path(path).name, start.start_time)
         entry = group(nxroot, "entry", "NXentry", default="plot")
         text(entry, "title", start.title)
         text(entry, "start_time", iso(start.start_time))
