@@ -9,6 +9,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from sardana_nxsas.nexus.summary import text_value
+
 _SCAN_NAME = re.compile(r"scan_[0-9]+\.nxs")
 
 
@@ -28,14 +30,6 @@ def is_scan_file(path: Path) -> bool:
     return bool(_SCAN_NAME.fullmatch(Path(path).name))
 
 
-def _text(group: h5py.Group, name: str, default: str = "") -> str:
-    value = group.get(name)
-    if value is None:
-        return default
-    raw = value[()]
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
-
-
 def scan_facts(path: Path) -> ScanFacts:
     with h5py.File(path, "r") as nxroot:
         entry = nxroot["entry"]
@@ -51,9 +45,9 @@ def scan_facts(path: Path) -> ScanFacts:
                 names = [a for a in axes if a in measurement] or ["point_nb"]
                 peak = " ".join(f"{a}={measurement[a][best]:g}" for a in names)
         return ScanFacts(
-            identifier=_text(entry, "entry_identifier", Path(path).stem),
-            title=_text(entry, "title"),
-            status=_text(entry, "status", "unknown"),
+            identifier=text_value(entry, "entry_identifier", Path(path).stem),
+            title=text_value(entry, "title"),
+            status=text_value(entry, "status", "unknown"),
             points=points,
             signal=signal,
             peak_at=peak,

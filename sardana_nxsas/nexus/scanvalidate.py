@@ -17,6 +17,7 @@ import numpy as np
 from sardana_nxsas.cbf import read_cbf, sha256_file
 from sardana_nxsas.nexus.validate import (
     Report,
+    check_status,
     default_plot,
     nexusformat_messages,
     open_checked,
@@ -78,11 +79,7 @@ def validate_scan(path: Path, base_classes: bool = True) -> Report:
 
 
 def _check(nxroot: h5py.File, path: Path, report: Report) -> None:
-    status = nxroot.get("entry/status")
-    report.status = status[()].decode() if status is not None else "unknown"
-    if report.status != "complete":
-        reason = status.attrs.get("reason", "") if status is not None else ""
-        report.errors.append(f"scan status is {report.status}" + (f": {reason}" if reason else ""))
+    check_status(nxroot, report, "scan")
     try:
         signal = default_plot(nxroot)
     except KeyError as exc:

@@ -21,7 +21,8 @@ class ExposureFacts:
     path: Path
 
 
-def _text(group: h5py.Group, name: str, default: str = "") -> str:
+def text_value(group: h5py.Group, name: str, default: str = "") -> str:
+    """A scalar field as text (``default`` when absent)."""
     value = group.get(name)
     if value is None:
         return default
@@ -39,10 +40,10 @@ def exposure_facts(path: Path) -> ExposureFacts:
         if frame is not None:
             total = total_counts(frame[()])
         return ExposureFacts(
-            identifier=_text(entry, "entry_identifier", Path(path).stem),
-            title=_text(entry, "title"),
-            status=_text(entry, "status", "unknown"),
-            start_time=_text(entry, "start_time"),
+            identifier=text_value(entry, "entry_identifier", Path(path).stem),
+            title=text_value(entry, "title"),
+            status=text_value(entry, "status", "unknown"),
+            start_time=text_value(entry, "start_time"),
             count_time=None if count_time is None else float(count_time[()]),
             total_counts=total,
             path=Path(path),

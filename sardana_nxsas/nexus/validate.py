@@ -139,14 +139,19 @@ def validate_exposure(path: Path) -> Report:
     return report
 
 
-def _check_structure(nxroot: h5py.File, path: Path, report: Report) -> None:
+def check_status(nxroot: h5py.File, report: Report, what: str) -> None:
+    """``report.status`` from ``/entry/status``; an error unless it is ``complete``."""
     status = nxroot.get("entry/status")
     report.status = status[()].decode() if status is not None else "unknown"
     if report.status != "complete":
         reason = status.attrs.get("reason", "") if status is not None else ""
         report.errors.append(
-            f"exposure status is {report.status}" + (f": {reason}" if reason else "")
+            f"{what} status is {report.status}" + (f": {reason}" if reason else "")
         )
+
+
+def _check_structure(nxroot: h5py.File, path: Path, report: Report) -> None:
+    check_status(nxroot, report, "exposure")
     try:
         frame = default_plot(nxroot)
     except KeyError as exc:
