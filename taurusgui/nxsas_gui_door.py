@@ -112,8 +112,9 @@ class DoorRunner(Qt.QObject):
         if not report.message:
             report.message = self._summary(report)
         self._busy = False
-        self.finished.emit(report)
+        # busy first: whoever reacts to `finished` must already see an idle runner
         self.busyChanged.emit(False)
+        self.finished.emit(report)
 
     def _connect(self) -> DoorClient:
         with self._lock:

@@ -162,6 +162,7 @@ class ExposurePanel(Qt.QWidget):
         self.check()
 
     def _finished(self, report: RunReport) -> None:
+        self._busy_changed(self.runner.busy)
         if not self._mine:
             return
         self._mine = False
