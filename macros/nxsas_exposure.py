@@ -107,8 +107,8 @@ def _timers(mg, channels):
     return _TIMERS[key]
 
 
-def begin(macro, prefix, title, settings=None):
-    """nxsbegin's work, also used by expose."""
+def begin(macro, prefix, title, settings=None, fsns=None):
+    """nxsbegin's work, also used by expose (``fsns``: the numbers its series reserved)."""
     current = _open_session(macro)
     if current is not None:
         raise SessionError(f"{current.identifier} is still open: finish it with nxsend")
@@ -127,6 +127,7 @@ def begin(macro, prefix, title, settings=None):
         description=description,
         sample=sample,
         wake=_wake(settings),
+        fsns=fsns,
     )
     _catalog_warning(macro, settings)
     if allocation.skipped:
@@ -316,16 +317,26 @@ class expose(Macro, Hookable):
         if nimages < 1:
             raise NxsError(f"nimages {nimages} must be at least 1")
         settings = ms.settings(self)
-        for index in range(nimages):
-            for hook in self.getHooks("pre-exposure"):
-                hook()
-            session = begin(self, prefix, None, settings)
-            count = functools.partial(_mg_count, self, session.extra["mg"], time)
-            count_in_session(self, session, settings, time, count)
-            _output(self, finish(self, session=session, settings=settings).line())
-            for hook in self.getHooks("post-exposure"):
-                hook()
-            yield 100.0 * (index + 1) / nimages
+        with _series_numbers(settings, prefix, nimages) as fsns:
+            for index in range(nimages):
+                for hook in self.getHooks("pre-exposure"):
+                    hook()
+                session = begin(self, prefix, None, settings, fsns)
+                count = functools.partial(_mg_count, self, session.extra["mg"], time)
+                count_in_session(self, session, settings, time, count)
+                _output(self, finish(self, session=session, settings=settings).line())
+                for hook in self.getHooks("post-exposure"):
+                    hook()
+                yield 100.0 * (index + 1) / nimages
+
+
+def _series_numbers(settings, prefix, nimages):
+    """A series reserves its FSNs at once (one durable store write, not one per exposure);
+    a stopped series gives the unused ones back."""
+    if nimages < 2:
+        return contextlib.nullcontext()
+    prefix = settings.root.prefix(prefix or settings.default_prefix)
+    return FsnCounter(settings.root).reserve(prefix, nimages)
 
 
 class lsfsn(Macro):

@@ -9,6 +9,7 @@ exposure to the next (decision 0008). A frame on another file system is copied.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -35,13 +36,16 @@ def frame_path(reference: str) -> Path:
     return Path(unquote(url.path))
 
 
-def claim_frame(source: Path, dest: Path, wait: float = 5.0) -> Path:
+def claim_frame(source: Path, dest: Path, wait: float = 5.0, settle: bool = True) -> Path:
     """Give ``source`` the name ``dest`` (never overwriting); return ``dest``.
 
     Waits up to ``wait`` s for the detector to save ``source`` (a LImA detector
-    may save a moment after its acquisition ends). Durable when it returns: both
-    folders are fsynced. ``source`` stays where it was if it has to be copied
-    (another file system).
+    may save a moment after its acquisition ends). Durable when it returns
+    (``dest``'s folder fsynced, then ``source`` unlinked). ``settle=False``: only
+    the link is made; :func:`settle_claim` finishes the claim later, so that the
+    folder's fsync can share the file system's commit with the exposure's
+    complete job. ``source`` stays where it was if it has to be copied (another
+    file system).
     """
     source, dest = Path(source), Path(dest)
     deadline = time.monotonic() + wait
@@ -64,9 +68,29 @@ def claim_frame(source: Path, dest: Path, wait: float = 5.0) -> Path:
         _copy_exclusive(source, dest)
         fsync_dir(dest.parent)
         return dest
-    source.unlink()  # not fsynced: after a power cut it may come back, a harmless copy
-    fsync_dir(dest.parent)
+    if settle:
+        settle_claim(source, dest)
     return dest
+
+
+def settle_claim(source: Path, dest: Path) -> None:
+    """Make ``dest``'s name durable, then drop the detector's name of the same file.
+
+    Idempotent: the writer repeats it for a claim whose macro died half-way, and
+    links ``dest`` again if a power cut took the unsettled link.
+    """
+    source, dest = Path(source), Path(dest)
+    if not dest.exists() and source.is_file():
+        with contextlib.suppress(FileExistsError):
+            os.link(source, dest)
+    fsync_dir(dest.parent)
+    try:
+        same = os.path.samefile(source, dest)
+    except FileNotFoundError:
+        return
+    if same:
+        # not fsynced: after a power cut it may come back, a harmless second name
+        source.unlink(missing_ok=True)
 
 
 def _copy_exclusive(source: Path, dest: Path) -> None:

@@ -21,11 +21,11 @@ import numpy as np
 
 from sardana_nxsas.catalog.spool import catalog_news as spool_news
 from sardana_nxsas.cbf import MiniCbfHeader, write_cbf
-from sardana_nxsas.claim import claim_frame, frame_path
+from sardana_nxsas.claim import claim_frame, frame_path, settle_claim
 from sardana_nxsas.description import InstrumentDescription, load_description
 from sardana_nxsas.description.units import convert
 from sardana_nxsas.errors import NxsError, SessionError
-from sardana_nxsas.fsn import Allocation, FsnCounter
+from sardana_nxsas.fsn import Allocation, Block, FsnCounter
 from sardana_nxsas.instrument import InstrumentInfo, Quantity, load_instrument
 from sardana_nxsas.layout import DataRoot, check_title
 from sardana_nxsas.nexus.nxsas import iso
@@ -50,6 +50,7 @@ class Session:
     monitor: float | None = None
     counters: dict[str, float] = field(default_factory=dict)
     frame_file: str | None = None
+    frame_source: str | None = None  # the detector's name of the claimed frame, until settled
     timer: str | None = None  # the counter that measured the elapsed time (its value is s)
     sample: str | None = None  # the chosen sample (registry name), if any
     start_readings: dict[str, list[Any]] = field(default_factory=dict)  # taken while counting
@@ -101,12 +102,14 @@ def begin_exposure(
     description: InstrumentDescription | None = None,
     sample: Sample | None = None,
     wake: Wake | None = None,
+    fsns: Block | None = None,
 ) -> tuple[Session, Allocation]:
     """Check everything, allocate the FSN and queue the creation of the .nxs.
 
     The writer creates the file (entry, sample, ``status = running``) and its
     catalog row while the detector counts; ``wake`` tells it (None: the job is
-    done here and now, as tests and scripts without a writer want).
+    done here and now, as tests and scripts without a writer want). ``fsns``: the
+    numbers a series reserved (:meth:`FsnCounter.reserve`) for this prefix.
     """
     root = settings.root
     prefix = root.prefix(prefix)
@@ -115,7 +118,10 @@ def begin_exposure(
     if description is None:
         load_description(settings.instrument_file)  # refuse before allocating
     root.ensure_dirs(prefix)
-    allocation = FsnCounter(root).allocate(prefix)
+    if fsns is not None and fsns.prefix == prefix:
+        allocation = fsns.allocate()
+    else:
+        allocation = FsnCounter(root).allocate(prefix)
     start = (now or datetime.now()).astimezone()
     nxs = root.nxs_path(prefix, allocation.fsn)
     session = Session(
@@ -194,7 +200,9 @@ def record_counts(
     elif frame is not None:
         source = frame_path(str(frame))
         if source != Path(session.cbf):  # the detector's own name: give it the FSN's
-            claim_frame(source, Path(session.cbf))
+            # settled by end_exposure, after the complete job: one commit for both
+            claim_frame(source, Path(session.cbf), settle=False)
+            session.frame_source = str(source)
         session.frame_file = session.cbf
     return session
 
@@ -230,6 +238,8 @@ def end_exposure(
     }
     payload["session"]["extra"] = {}  # the adapter's bookkeeping is not the writer's business
     submit(root, Path(session.nxs).stem, "complete", payload)
+    if session.frame_source and session.frame_file:
+        settle_claim(Path(session.frame_source), Path(session.frame_file))
     _hand_over(settings, wake)
     return Summary(session.identifier, Path(session.nxs), session.title, status, session.count_time)
 

@@ -9,6 +9,7 @@ catalog row.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from datetime import datetime
@@ -20,6 +21,7 @@ import h5py
 from sardana_nxsas.catalog import row_for_running, row_from_file, shared_writer
 from sardana_nxsas.catalog.rows import write_catalog_note
 from sardana_nxsas.cbf import read_cbf, sha256_file
+from sardana_nxsas.claim import settle_claim
 from sardana_nxsas.description import load_description, resolve
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.layout import DataRoot
@@ -98,6 +100,9 @@ def _complete(root: DataRoot, nxs: Path, payload: dict[str, Any]) -> int | None:
     frame, frame_file = None, None
     if session.get("frame_file"):
         cbf = Path(session["frame_file"])
+        if session.get("frame_source"):  # a claim its macro could not settle
+            with contextlib.suppress(OSError):
+                settle_claim(Path(session["frame_source"]), cbf)
         try:
             frame, _ = read_cbf(cbf)
             frame_file = FrameFile(cbf, sha256_file(cbf))

@@ -65,6 +65,9 @@ def test_expose_series_takes_consecutive_fsns(simulated, door) -> None:
     assert fsns == [first, first + 1, first + 2]
     for fsn in fsns:
         assert validate_exposure(root(simulated).nxs_path("tst", fsn)).ok
+        # claimed: the detector's own name of the frame is gone
+        assert root(simulated).cbf_path("tst", fsn).stat().st_nlink == 1
+    assert not FsnCounter(root(simulated)).reservation_path("tst").exists()
     listing = run_ok(door, "lsfsn").text
     assert re.search(rf"tst\s+{first + 2}\s+{first + 3}", listing)
 
@@ -153,6 +156,8 @@ def test_interrupted_expose_leaves_an_aborted_file_and_goes_no_further(
         assert 0.8 < f["entry/raw/control/integral"][()] < 4.5
         assert len(f["entry/raw/instrument/positioners/samx/value_log/value"]) == 2
     assert not root(simulated).nxs_path("crd", fsn + 1).exists()  # the series stopped
+    # the numbers the series had reserved went back
+    assert not FsnCounter(root(simulated)).reservation_path("crd").exists()
     assert next_fsn(simulated, "crd") == fsn + 1
     no_session = door.run("nxsend")
     assert not no_session.ok and any("no exposure is open" in e for e in no_session.errors)

@@ -338,3 +338,79 @@ def test_summary(root: DataRoot) -> None:
     summary = counter.summary()
     assert list(summary) == list(DEFAULT_PREFIXES)
     assert summary["crd"] == (2, 3) and summary["tra"] == (17, 18) and summary["scn"] == (None, 1)
+
+
+# -- series: a reserved block ----------------------------------------------------------
+
+
+def test_a_series_hands_out_its_block_and_returns_the_rest(root: DataRoot) -> None:
+    counter = FsnCounter(root)
+    counter.allocate("crd")
+    with counter.reserve("crd", 10) as block:
+        got = [block.allocate().fsn for _ in range(3)]
+        assert counter.summary()["crd"] == (4, 5)  # what the FSN indicator shows meanwhile
+        assert counter.reservation_path("crd").read_text() == "11\n"
+    assert got == [2, 3, 4]
+    assert not counter.reservation_path("crd").exists()
+    assert store(root).read_text() == "4\n"
+    assert counter.allocate("crd").fsn == 5  # the unused numbers went back
+
+
+def test_others_allocate_after_a_live_block(root: DataRoot) -> None:
+    series, other = FsnCounter(root), FsnCounter(root)
+    with series.reserve("crd", 5) as block:
+        assert block.allocate().fsn == 1
+        assert other.allocate("crd").fsn == 6
+        assert [block.allocate().fsn for _ in range(4)] == [2, 3, 4, 5]
+        assert block.allocate().fsn == 7  # used up: on as allocate() goes
+    assert store(root).read_text() == "7\n"
+    assert other.allocate("crd").fsn == 8
+
+
+def test_files_inside_the_block_are_skipped(root: DataRoot) -> None:
+    counter = FsnCounter(root)
+    counter.allocate("crd")
+    touch(root.nxs_path("crd", 3))  # written meanwhile by somebody who does not ask us
+    with counter.reserve("crd", 3) as block:
+        first, second = block.allocate(), block.allocate()
+    assert (first.fsn, second.fsn, second.skipped) == (2, 4, (3,))
+
+
+def test_a_stale_block_is_never_reused(root: DataRoot) -> None:
+    counter = FsnCounter(root)
+    counter.allocate("crd")
+    counter.reservation_path("crd").write_text("20\n")  # its process died: nobody holds it
+    assert counter.allocate("crd").fsn == 21
+    assert not counter.reservation_path("crd").exists()
+    assert counter.allocate("crd").fsn == 22
+
+
+SERIES_KILLED = """
+import os, sys
+from pathlib import Path
+from sardana_nxsas.fsn import FsnCounter
+from sardana_nxsas.layout import DataRoot
+counter = FsnCounter(DataRoot(Path(sys.argv[1])))
+with counter.reserve("crd", 50) as block:
+    for _ in range(5):
+        block.allocate()
+    print("ready", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_killed_series_leaves_a_gap_never_a_repeat(root: DataRoot) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", SERIES_KILLED, str(root.path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=CHILD_ENV, text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        counter = FsnCounter(root)
+        assert counter.summary()["crd"] == (5, 6)
+        assert counter.allocate("crd").fsn == 51  # the block is alive
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert counter.allocate("crd").fsn == 52
+    assert not counter.reservation_path("crd").exists()

@@ -121,3 +121,29 @@ def test_pending_command_lists_and_writes(
     assert "completion pending" in capsys.readouterr().out
     assert main(["pending", "--data", data, "--write"]) == 0
     assert main(["validate", session.nxs]) == 0
+
+
+def test_the_writer_settles_a_claim_its_macro_left_half_way(settings: Settings) -> None:
+    from datetime import datetime
+
+    from sardana_nxsas.cbf import write_cbf
+    from sardana_nxsas.claim import INCOMING
+    from sardana_nxsas.exposure import cbf_header
+    from sardana_nxsas.instrument import load_instrument
+
+    session, _ = begin_exposure(settings, "crd", "t", wake=later)
+    incoming = settings.root.path / "images" / INCOMING
+    incoming.mkdir(parents=True, exist_ok=True)
+    source = incoming / "frame_000007.cbf"
+    header = cbf_header(load_instrument(settings.instrument_file), 1.0, datetime.now())
+    write_cbf(source, frame(), header)
+    record_counts(session, settings, count_time=1.0, monitor=1.0, counters={}, frame=str(source))
+    assert source.samefile(session.cbf)  # linked; settled by end_exposure
+    end_exposure(session, settings, wake=later)
+    assert not source.exists()
+    # as if the macro died after its complete job, before settling: the writer does it
+    source.hardlink_to(session.cbf)
+    Path(session.cbf).unlink()  # and a power cut took the unsettled link
+    drain(settings.root)
+    assert not source.exists() and Path(session.cbf).is_file()
+    assert validate_exposure(Path(session.nxs)).ok
