@@ -17,6 +17,7 @@ from typing import Any
 import h5py
 
 from sardana_nxsas.catalog.note import read_note
+from sardana_nxsas.catalog.reduced import file_columns
 from sardana_nxsas.catalog.rows import _scalars, key_of, row_from_file
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.catalog.store import Catalog
@@ -211,6 +212,7 @@ def _check_file(path: Path, row: dict[str, Any] | None) -> list[str]:
                 reference = _text(note["file_name"][()])
             problems.extend(_read_chunked(nxroot, path))
             problems.extend(_check_note(nxroot, path))
+            problems.extend(_check_reduction(nxroot, path, row))
     except OSError as exc:
         return [f"unreadable: {path}: {' '.join(str(exc).split())}"]
     if reference is None:
@@ -228,6 +230,21 @@ def _check_note(nxroot: h5py.File, path: Path) -> list[str]:
     return [
         f"stale catalog note: {path}:/entry/notes differs from the file's fields "
         "(run: sardana-nxsas catalog reindex --deep)"
+    ]
+
+
+def _check_reduction(nxroot: h5py.File, path: Path, row: dict[str, Any] | None) -> list[str]:
+    """The catalog's reduction columns are those of the file's /entry/reduced, if it has one."""
+    entry = nxroot.get("entry")
+    if row is None or not isinstance(entry, h5py.Group) or "reduced" not in entry:
+        return []
+    found = file_columns(entry, _scalars(entry))
+    differ = [column for column, value in found.items() if row.get(column) != value]
+    if not differ:
+        return []
+    return [
+        f"reduction columns differ from the file: {path} ({', '.join(differ)}; "
+        "run: sardana-nxsas catalog reindex)"
     ]
 
 

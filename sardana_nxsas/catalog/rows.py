@@ -20,6 +20,7 @@ import numpy as np
 from h5py import h5a, h5d, h5g, h5o, h5s
 
 from sardana_nxsas.catalog.note import FINAL, NOTE, read_note, write_note
+from sardana_nxsas.catalog.reduced import file_columns
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.mask import total_counts as count_frame
@@ -85,7 +86,8 @@ def row_from_file(
 
     ``total_counts``, when the caller knows it (nxsend), saves reading the frame. The
     header comes from the file's catalog note (:mod:`.note`) when it has a usable one,
-    else (and always with ``deep``) from its fields.
+    else (and always with ``deep``) from its fields. The reduction columns come from
+    ``/entry/reduced`` when there is one (:mod:`.reduced`), else the row has none.
     """
     prefix, fsn = key_of(path)
     # default HDF5 locking, as every reader of ours uses: in one process HDF5 refuses to open a
@@ -101,7 +103,10 @@ def row_from_file(
         else:
             header = _scalars(entry)
             kept = None if total_counts is not None else _total_counts(entry, header)
-    return _row(path, root, prefix, fsn, header, kept if total_counts is None else total_counts)
+        reduction = file_columns(entry, header)
+    row = _row(path, root, prefix, fsn, header, kept if total_counts is None else total_counts)
+    row.update(reduction)
+    return row
 
 
 def write_catalog_note(path: Path) -> bool:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sardana_nxsas.catalog import shared_writer
+from sardana_nxsas.catalog.reduced import failed_columns, outcome_columns
 from sardana_nxsas.catalog.rows import key_of, relative, write_catalog_note
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.reducer.jobs import REDUCE
@@ -66,7 +67,7 @@ class ReductionDrainer(Drainer):
         payload = job.load()
         nxs = root.path / payload["nxs"]
         outcome = self.reduce(root, nxs)
-        write_catalog_note(nxs)  # /entry/reduced changed the file: keep reindex's shortcut valid
+        write_catalog_note(nxs)  # the reduction dropped the note (stale): reindex's shortcut
         self._record(nxs, payload.get("catalog_url"), outcome_columns(outcome))
         log.info("%s: reduction %s %s", nxs.stem, outcome.status, outcome.reason or "")
 
@@ -95,31 +96,6 @@ class ReductionDrainer(Drainer):
     def flush(self, timeout: float = 30.0) -> None:
         for url in self.catalog_urls:
             shared_writer(self.root, url).flush(timeout)
-
-
-def outcome_columns(outcome: Any) -> dict[str, Any]:
-    """The catalog columns of a ReductionOutcome (sardana_nxsas.reduction)."""
-
-    def get(name: str) -> Any:
-        return getattr(outcome, name, None)
-
-    status = "done" if get("status") == "done" else "failed"
-    return {
-        "reduction_status": status,
-        "reduction_reason": get("reason") or (None if status == "done" else "no reason given"),
-        "absolute_factor": get("absolute_factor"),
-        "absolute_factor_error": get("absolute_factor_error"),
-        "flux": get("flux"),
-        "q_min": get("q_min"),
-        "q_max": get("q_max"),
-        "dark_exposure": get("dark"),
-        "empty_beam_exposure": get("empty_beam"),
-        "glassy_carbon_exposure": get("glassy_carbon"),
-    }
-
-
-def failed_columns(reason: str) -> dict[str, Any]:
-    return {"reduction_status": "failed", "reduction_reason": reason}
 
 
 def _read_int(path: Path) -> int:

@@ -3,8 +3,8 @@
 :func:`read_reduced` reads ``/entry/reduced`` back (curve and metadata); the writers take
 what it returns, so every format says the same. The ASCII file: a ``#`` header of
 ``key: value`` lines (the metadata), a ``# q I dI`` column line, then three columns
-(q in 1/nm, I and its standard uncertainty in the file's units); numpy.loadtxt, SasView
-and any spreadsheet read it.
+(q in 1/nm, I and its standard uncertainty in the file's units); numpy.loadtxt and any
+spreadsheet read it (SasView's text reader takes q as 1/angstrom: SasView reads the .nxs).
 """
 
 from __future__ import annotations

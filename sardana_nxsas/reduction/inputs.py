@@ -89,6 +89,7 @@ class Header:
     geometry_problem: str | None  # why the geometry is unusable, if it is
     beamstop_size: float | None  # mm, NXbeam_stop/size (a diameter)
     start_time: str
+    beamstop_xy: tuple[float | None, float | None] = (None, None)  # mm, NXbeam_stop/x, y
 
     @property
     def role(self) -> str:
@@ -170,6 +171,10 @@ def read_header(path: Path) -> Header:
                 geometry_problem=problem,
                 beamstop_size=None if size is None else size.value,
                 start_time=_text(entry, "start_time") or "",
+                beamstop_xy=tuple(  # type: ignore[arg-type]
+                    None if (v := _value(stop, axis, "mm")) is None else v.value
+                    for axis in ("x", "y")
+                ),
             )
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise ReductionError(f"{stem}: not a readable exposure file ({exc})") from None

@@ -7,11 +7,19 @@ killed half-way never damages the raw data; a reader keeps the version it opened
 done, and without a definition (it is not a SASentry) when it failed; both carry
 ``status`` (``done`` / ``failed``, with ``@reason``). The root's and the entry's
 ``@default`` are left as they are: root -> entry -> raw -> data, the frame.
+
+``/entry`` is rebuilt each time with its links in creation order and ``reduced`` first, so
+that SasView's NXcanSAS reader (sasdata), which walks the file in link order and needs a
+SASentry before any other field, reads the exposure file itself (docs/explanation/
+reduction.md, "Opening the exposure file in SasView"). The members keep their objects (hard
+links are moved, nothing is copied); the catalog note is dropped, being stale from now on
+(the reducer writes it again).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import h5py
@@ -30,8 +38,10 @@ from sardana_nxsas.reduction.cansas import (
 from sardana_nxsas.reduction.export import ascii_path_for, read_reduced, write_ascii
 from sardana_nxsas.reduction.inputs import Header
 from sardana_nxsas.reduction.pipeline import Result, now_iso
+from sardana_nxsas.reduction.recorded import REDUCED
 
-REDUCED = "reduced"
+_OLD_ENTRY = "entry.before-reduction"  # the /entry being rebuilt, for a moment
+_NOTE = "notes"  # sardana_nxsas.catalog.note.NOTE (the catalog is not imported here)
 DESCRIPTION = (
     "2-D frame to I(Q): mask, exposure time, dark, transmission, empty beam, solid angle, "
     "thickness, absolute scale from glassy carbon (NIST SRM 3600), azimuthal average "
@@ -47,14 +57,30 @@ def _versions() -> dict[str, str]:
             "numpy_version": numpy.__version__, "h5py_version": h5py.version.version}  # fmt: skip
 
 
-def _rewrite(path: Path, change) -> None:
+def _rewrite(path: Path, change: Callable[[h5py.Group], None]) -> None:
+    """``change`` writes /entry/reduced into a new /entry that lists it first (see above)."""
     data = io.BytesIO(path.read_bytes())
     with h5py.File(data, "r+") as nxroot:
-        entry = nxroot["entry"]
-        if REDUCED in entry:
-            del entry[REDUCED]
-        change(entry)
+        nxroot.move("entry", _OLD_ENTRY)
+        old = nxroot[_OLD_ENTRY]
+        for name in (REDUCED, _NOTE):  # first: HDF5 reuses their space for the new ones
+            if name in old:
+                del old[name]
+        entry = nxroot.create_group("entry", track_order=True)
+        for name in old.attrs:
+            entry.attrs.create(name, old.attrs[name], dtype=old.attrs.get_id(name).dtype)
+        change(entry)  # /entry/reduced: the first link of the new /entry
+        for name in old:
+            _move_link(old, entry, name)
+        del nxroot[_OLD_ENTRY]
     write_atomic(path, data.getvalue())
+
+
+def _move_link(source: h5py.Group, target: h5py.Group, name: str) -> None:
+    link = source.get(name, getlink=True)
+    # a hard link names the same object (the frame is not copied); soft and external links
+    # are copied as links (their paths are absolute or to other files: still right)
+    target[name] = source[name] if isinstance(link, h5py.HardLink) else link
 
 
 def _used(standards: dict[str, Header]) -> dict[str, str]:

@@ -23,7 +23,8 @@ from sardana_nxsas.reduction.absolute import Calibration, calibrate
 from sardana_nxsas.reduction.curves import Curve, dark_level, normalised
 from sardana_nxsas.reduction.inputs import Header, ReductionError, Value, read_frame, read_header
 from sardana_nxsas.reduction.integrate import average, bins, solid_angle_at_normal
-from sardana_nxsas.reduction.masking import beamstop_disc, shadow
+from sardana_nxsas.reduction.masking import beamstop_disc
+from sardana_nxsas.reduction.shadowref import ShadowMask, shadow_mask
 from sardana_nxsas.reduction.standards import ROLES, choose_standards
 
 TRANSMISSION_SIGMAS = 2.0  # a T above 1 by at most this many of its errors is accepted
@@ -142,10 +143,11 @@ def _reduce(root: DataRoot, h: Header, standards: dict[str, Header]) -> Result:
     for r in list(standards):
         if r not in needed:
             del standards[r]
-    return _compute(h, standards)
+    # a dark or an empty beam is masked like the samples, if a glassy carbon precedes it
+    return _compute(h, standards, shadow_mask(root, h, chosen.found.get("glassy_carbon")))
 
 
-def _compute(h: Header, standards: dict[str, Header]) -> Result:
+def _compute(h: Header, standards: dict[str, Header], shaded: ShadowMask) -> Result:
     geometry = h.geometry
     assert geometry is not None and h.count_time is not None
     frames = {"sample": read_frame(h.path)}
@@ -155,14 +157,11 @@ def _compute(h: Header, standards: dict[str, Header]) -> Result:
     for _, bad in frames.values():
         invalid |= bad
     disc = beamstop_disc(geometry, h.beamstop_size)
-    reference_role = "glassy_carbon" if "glassy_carbon" in standards else "sample"
-    shaded = shadow(geometry, frames[reference_role][0], invalid | disc)
-    mask = invalid | disc | shaded
+    mask = invalid | disc | shaded.mask
     steps = [
         f"mask: {int(invalid.sum())} gap/bad pixels (frames' negative values and pixel_mask), "
         f"beamstop disc of {h.beamstop_size or 0:g} mm ({int((disc & ~invalid).sum())} px), "
-        f"shadow seen in {_who(h, standards, reference_role)} ({int(shaded.sum())} px): "
-        f"{int(mask.sum())} of {mask.size} pixels left out"
+        f"{shaded.step()}: {int(mask.sum())} of {mask.size} pixels left out"
     ]
     npt, q_range = bins(geometry, mask)
     omega0 = solid_angle_at_normal(geometry)
@@ -184,8 +183,9 @@ def _compute(h: Header, standards: dict[str, Header]) -> Result:
                      f"from {d.identifier} ({d.count_time:g} s)")  # fmt: skip
     result = Result(h, Curve(sample_avg.q, sample_avg.value, sample_avg.variance, 0 * sample_avg.q),
                     np.zeros_like(sample_avg.q), "arbitrary", standards, None)  # fmt: skip
-    result.terms.update(dark_level=dark.value, dark_level_error=dark.error)
-    result.units_of.update(dark_level="counts/s", dark_level_error="counts/s")
+    result.terms.update(dark_level=dark.value, dark_level_error=dark.error, **shaded.terms())
+    result.units_of.update(dark_level="counts/s", dark_level_error="counts/s",
+                           shadow_mask_counting_time="s")  # fmt: skip
     if h.role in ("dark", "empty_beam"):
         curve = normalised(sample_avg, None, dark, Value(1.0), Value(1.0), omega0, None)
         steps.append(f"solid angle: pyFAI, per sr (pixel at normal incidence {omega0:.4g} sr); "
@@ -206,10 +206,6 @@ def _compute(h: Header, standards: dict[str, Header]) -> Result:
     result.steps.append(f"azimuthal average: pyFAI {_pyfai_version()}, {npt} bins in "
                         f"{q_range[0]:.4g}-{q_range[1]:.4g} 1/nm, {int(keep.sum())} kept")  # fmt: skip
     return result
-
-
-def _who(h: Header, standards: dict[str, Header], role: str) -> str:
-    return (standards.get(role) or h).identifier
 
 
 def _absolute(h, standards, frames, sample_avg, dark, omega0, averaged, steps, result) -> None:

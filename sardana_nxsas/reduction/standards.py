@@ -6,17 +6,27 @@ before it) whose sample has that role (:func:`~.inputs.role_of`: the registry ca
 "Dark" or "Empty beam", a glassy-carbon name) and whose geometry is the same
 (:meth:`~.inputs.Geometry.same_as`). A glassy carbon exposure is its own calibrant.
 Other prefixes are not searched: ``tra`` exposures are taken with the beamstop out.
+
+Walking back reads headers: :func:`standard_header` keeps them while a file keeps its
+size and modification time (for the many files that are not standards only that
+stamp), so a reducer with no dark in its geometry does not read every earlier file
+again for every exposure.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.reduction.inputs import Header, ReductionError, read_header
 
 ROLES = ("dark", "empty_beam", "glassy_carbon")
+CACHE_FILES = 200_000  # ~40 MB of stamps at most
 ROLE_NAMES = {"dark": "dark", "empty_beam": "empty beam", "glassy_carbon": "glassy carbon"}
 
 
@@ -39,7 +49,12 @@ class Standards:
         )
 
 
-def _earlier_fsns(root: DataRoot, exposure: Header) -> list[int]:
+def exposure_path(root: DataRoot, prefix: str, fsn: int) -> Path:
+    return root.path / "nexus" / prefix / f"{prefix}_{fsn:05d}.nxs"
+
+
+def earlier_fsns(root: DataRoot, exposure: Header) -> list[int]:
+    """The FSNs of the exposure's prefix below its own, highest first."""
     pattern = re.compile(rf"{re.escape(exposure.prefix)}_([0-9]+)\.nxs")
     folder = root.path / "nexus" / exposure.prefix
     try:
@@ -56,19 +71,48 @@ def choose_standards(root: DataRoot, exposure: Header) -> Standards:
     chosen = Standards()
     if exposure.role == "glassy_carbon":
         chosen.found["glassy_carbon"] = exposure
-    for fsn in _earlier_fsns(root, exposure):
+    for fsn in earlier_fsns(root, exposure):
         if len(chosen.found) == len(ROLES):
             break
-        path = root.path / "nexus" / exposure.prefix / f"{exposure.prefix}_{fsn:05d}.nxs"
-        try:
-            other = read_header(path)
-        except ReductionError:
+        other = standard_header(exposure_path(root, exposure.prefix, fsn))
+        if other is None:
             continue
         role = other.role
-        if role not in ROLES or role in chosen.found or other.status != "complete":
+        if role in chosen.found or other.status != "complete":
             continue
         if other.geometry is None or not other.geometry.same_as(exposure.geometry):
             chosen.skipped[role] = chosen.skipped.get(role, 0) + 1
             continue
         chosen.found[role] = other
     return chosen
+
+
+_Stamp = tuple[int, int]
+_cache: OrderedDict[Path, tuple[_Stamp, Header | None]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def standard_header(path: Path) -> Header | None:
+    """The header of ``path`` if it is a standard (dark, empty beam, glassy carbon), else
+    None (a sample, not an exposure file, or gone); cached, see the module's note."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    stamp = (info.st_size, info.st_mtime_ns)
+    with _lock:
+        known = _cache.get(path)
+        if known is not None and known[0] == stamp:
+            _cache.move_to_end(path)
+            return known[1]
+    try:
+        header: Header | None = read_header(path)
+    except ReductionError:
+        header = None
+    if header is not None and header.role not in ROLES:
+        header = None
+    with _lock:
+        _cache[path] = (stamp, header)
+        while len(_cache) > CACHE_FILES:
+            _cache.popitem(last=False)
+    return header

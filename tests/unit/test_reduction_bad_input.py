@@ -117,3 +117,26 @@ def test_a_failed_reduction_is_replaced_when_it_succeeds_later(tmp_path: Path) -
     with h5py.File(path, "r") as f:
         assert f["entry/reduced/status"][()] == b"done"
         assert f["entry/reduced/definition"][()] == b"NXcanSAS"
+
+
+def test_without_standards_earlier_files_are_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sardana_nxsas.reduction import standards as rule
+
+    settings = simulated_settings(tmp_path)
+    paths = [expose(settings, "Glassy_Carbon", 0.1, fsn) for fsn in range(1, 6)]
+    read = []
+    original = rule.read_header
+    monkeypatch.setattr(rule, "read_header", lambda p: read.append(Path(p).name) or original(p))
+    for path in paths:
+        assert "no complete dark" in failed_reason_of(settings, path)
+    assert sorted(read) == sorted({p.name for p in paths[:-1]})  # each earlier file once
+    Path(paths[0]).touch()  # a file that changes is read again
+    failed_reason_of(settings, paths[-1])
+    assert read.count(paths[0].name) == 2
+
+
+def failed_reason_of(settings, path: Path) -> str:
+    reduce_exposure(settings.root, path)
+    return failed_reason(path)

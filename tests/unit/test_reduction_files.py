@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from reduction_support import expose, simulated_settings, standards
 
+from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.validate import validate_exposure
 from sardana_nxsas.reduction import reduce_exposure
 from sardana_nxsas.reduction.cansas import ReducedCurve
@@ -89,6 +90,44 @@ def test_standalone_file_validates_and_loads_in_sasview(sample: Path, tmp_path: 
     np.testing.assert_allclose(data.y, reduced.curve.i, rtol=1e-9)
     np.testing.assert_allclose(data.dy, reduced.curve.idev, rtol=1e-9)
     assert data.title == "Spheres_R20nm" and data.run == ["crd_00004"]
+
+
+def test_the_exposure_file_itself_loads_in_sasview(sample: Path, tmp_path: Path) -> None:
+    from sasdata.dataloader.loader import Loader
+    from sasdata.dataloader.readers.associations import FILE_ASSOCIATIONS
+    from sasdata.dataloader.readers.cansas_reader_HDF5 import Reader
+
+    from sardana_nxsas.catalog.rows import write_catalog_note
+
+    def same_curve(data, curve: ReducedCurve) -> None:
+        np.testing.assert_allclose(np.asarray(data.x) * 10, curve.q, rtol=1e-12)  # 1/angstrom
+        np.testing.assert_allclose(data.y, curve.i, rtol=1e-12)
+        np.testing.assert_allclose(data.dy, curve.idev, rtol=1e-12)
+        np.testing.assert_allclose(np.asarray(data.dx) * 10, curve.qdev, rtol=1e-12)
+
+    reduced = read_reduced(sample)
+    with h5py.File(sample, "r") as f:  # sasdata walks the links in order: the SASentry first
+        assert list(f["entry"])[0] == "reduced"
+    (data,) = Reader().read(str(sample))
+    same_curve(data, reduced.curve)
+    assert data.title == "Spheres_R20nm" and data.run == ["crd_00004"]
+    assert FILE_ASSOCIATIONS[".nxs"].__name__.endswith("cansas_reader_HDF5")
+    (data,) = Loader().load(str(sample))  # SasView's "Load data": by the extension
+    same_curve(data, reduced.curve)
+
+    # reduced again (the subentry replaced) and the catalog note written after: still first
+    again = tmp_path / "data" / "nexus" / "crd" / sample.name
+    shutil.copytree(sample.parents[2], tmp_path / "data")
+    assert reduce_exposure(DataRoot(tmp_path / "data"), again).status == "done"
+    assert write_catalog_note(again)
+    with h5py.File(again, "r") as f:
+        assert list(f["entry"])[0] == "reduced" and "notes" in f["entry"]
+        assert f.attrs["default"] == "entry" and f["entry"].attrs["default"] == "raw"
+    (data,) = Reader().read(str(again))
+    same_curve(data, read_reduced(again).curve)
+    assert validate_exposure(again).ok
+    assert cansas_messages(again, "/entry/reduced")[0] == []
+    assert cansas_rules(again, "/entry/reduced") == []
 
 
 def test_xlsx_has_one_sheet_per_exposure(sample: Path, tmp_path: Path) -> None:
