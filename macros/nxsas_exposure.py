@@ -231,7 +231,7 @@ def count_in_session(macro, session, settings, integ_time, count):
     """Count (``count()`` returns the channel values) with the metadata read beside it,
     then give the exposure its frame. An interrupted or failed count finishes the
     exposure (aborted/failed, with what was counted) and re-raises."""
-    metadata = _Metadata(macro, settings)
+    metadata = _Metadata(macro, settings, delay=min(SNAPSHOT_DELAY, integ_time / 4))
     started = time.monotonic()
     try:
         values = count()
@@ -349,17 +349,24 @@ class lsfsn(Macro):
         self.setData(counter.summary())
 
 
+# The start snapshot waits this long (at most a quarter of the count): reading the sensors
+# takes the MacroServer's GIL, which the Pool in the same process needs to start the
+# detectors (measured: ~3 ms per 0.1 s exposure, benchmarks/exposure_soak.py)
+SNAPSHOT_DELAY = 0.03  # s
+
+
 class _Metadata:
     """The instrument's readings beside the count: started in a worker thread, so that
     the count starts at once; read again (sensors, motors) when it has ended."""
 
-    def __init__(self, macro, settings):
+    def __init__(self, macro, settings, delay=0.0):
         self._ready = threading.Event()
         self._snapshot = self._refs = self._read = None
         self._error = None
-        shared_pool().submit(self._start, macro, settings)
+        shared_pool().submit(self._start, macro, settings, delay)
 
-    def _start(self, macro, settings):
+    def _start(self, macro, settings, delay):
+        time.sleep(delay)
         try:
             description = load_description(settings.instrument_file)
             elements = [*macro.getMotors().values(), *macro.getPseudoMotors().values()]

@@ -37,6 +37,12 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a file another handle wrote (h5py closes without fsync) to the disk."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
 def ensure_dir(folder: Path, root: Path) -> None:
     """Create ``folder`` (inside the existing ``root``) and make its entry durable."""
     if folder.is_dir():

@@ -22,6 +22,7 @@ from h5py import h5a, h5d, h5g, h5o, h5s
 from sardana_nxsas.catalog.note import FINAL, NOTE, read_note, write_note
 from sardana_nxsas.catalog.reduced import file_columns
 from sardana_nxsas.catalog.schema import CatalogError
+from sardana_nxsas.durable import fsync_file
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.mask import total_counts as count_frame
 
@@ -122,8 +123,7 @@ def write_catalog_note(path: Path) -> bool:
             header = _scalars(entry)
             write_note(entry, header, _total_counts(entry, header))
             nxroot.flush()
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
+        fsync_file(path)
     except (OSError, KeyError, ValueError) as exc:
         log.warning("%s: catalog note not written (reindex reads the fields): %s", path, exc)
         return False

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     create_engine,
+    event,
     func,
     literal_column,
     select,
@@ -41,6 +42,7 @@ from sardana_nxsas.catalog.schema import (
     text_index,
     upgrade,
 )
+from sardana_nxsas.catalog.sqlite_mode import use_wal, wants_wal
 from sardana_nxsas.errors import NxsError
 
 CATALOG_FILE = "catalog.sqlite"
@@ -117,6 +119,8 @@ class Catalog:
             )
         except (ArgumentError, ImportError, SQLAlchemyError) as exc:
             raise CatalogError(f"catalog {self.where}: {one_line(exc, url)}") from None
+        if parsed.get_backend_name() == "sqlite" and wants_wal(parsed.database):
+            event.listen(self.engine, "connect", use_wal)
         self._open()
 
     def _open(self) -> None:

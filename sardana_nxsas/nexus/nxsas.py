@@ -25,6 +25,7 @@ from sardana_nxsas.description.info import (
     PositionerInfo,
     SensorInfo,
 )
+from sardana_nxsas.durable import fsync_file
 from sardana_nxsas.errors import FileExistsNxsError
 from sardana_nxsas.nexus import compression
 from sardana_nxsas.nexus.fields import group, link, number, text
@@ -142,7 +143,7 @@ def write_instrument_metadata(path: Path, info: InstrumentInfo) -> None:
         write_experiment(entry, entry[RAW], info.experiment)
 
 
-def complete_exposure_file(path: Path, result: ExposureResult) -> None:
+def complete_exposure_file(path: Path, result: ExposureResult, durable: bool = True) -> None:
     """Add what counting produced and mark the file with its final status."""
     if result.status not in STATUSES[1:]:
         raise ValueError(f"final status must be one of {STATUSES[1:]}, not {result.status!r}")
@@ -183,7 +184,8 @@ def complete_exposure_file(path: Path, result: ExposureResult) -> None:
         if result.reason:
             status.attrs["reason"] = result.reason
         nxroot.flush()
-    _fsync(path)
+    if durable:  # else the caller fsyncs after its own last write (one flush, not two)
+        fsync_file(path)
 
 
 def _write_frame(
@@ -220,8 +222,3 @@ def _write_frame_file(detector: h5py.Group, nxs_path: Path, frame_file: FrameFil
     text(note, "algorithm", "sha256")
     text(note, "checksum", frame_file.sha256)
     text(note, "description", "the detector's own frame file (miniCBF), path relative to this file")
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())

@@ -23,6 +23,7 @@ from sardana_nxsas.catalog.rows import write_catalog_note
 from sardana_nxsas.cbf import read_cbf, sha256_file
 from sardana_nxsas.claim import settle_claim
 from sardana_nxsas.description import load_description, resolve
+from sardana_nxsas.durable import fsync_file
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.mask import bad_pixel_mask, total_counts
@@ -57,7 +58,9 @@ def run_job(root: DataRoot, job: Job) -> None:
     total = None
     if _status(nxs) == "running":
         total = _complete(root, nxs, payload)
-        write_catalog_note(nxs)  # the header reindex reads in one go (catalog/note.py)
+        # the header reindex reads in one go (catalog/note.py); its fsync makes both durable
+        if not write_catalog_note(nxs):
+            fsync_file(nxs)
     _catalog(root, catalog_url, lambda: row_from_file(nxs, root, total_counts=total))
     reduction_jobs.request_reduction(root, nxs, catalog_url, _status)  # issue 7: reduce crd
 
@@ -144,6 +147,7 @@ def _complete(root: DataRoot, nxs: Path, payload: dict[str, Any]) -> int | None:
             end=end,
             bad_pixels=bad,
         ),
+        durable=False,  # run_job fsyncs after the catalog note
     )
     return None if frame is None else total_counts(frame)
 
