@@ -99,13 +99,7 @@ class FsnCounter:
             first, skipped = self._plan(prefix, _after(stored, reserved), warn=True)
             top = first + max(1, count) - 1
             path = self.reservation_path(prefix)
-            try:
-                write_atomic(path, f"{top}\n".encode())
-            except OSError as exc:
-                raise ConfigError(
-                    f"cannot reserve FSNs of {prefix!r} in {path} ({exc.strerror or exc}): "
-                    "free space or fix the permissions of the data root"
-                ) from None
+            _write_number(path, top, f"reserve FSNs of {prefix!r}")
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             fcntl.flock(fd, fcntl.LOCK_EX)  # tells the others this block is alive
         self._warn_skipped(prefix, first, skipped)
@@ -143,13 +137,7 @@ class FsnCounter:
                 return None
             stored = self._read_store(prefix)
             if stored is None or stored < fsn:
-                try:
-                    write_atomic(self.store_path(prefix), f"{fsn}\n".encode(), durable=False)
-                except OSError as exc:
-                    raise ConfigError(
-                        f"cannot record FSN {fsn} of {prefix!r} ({exc.strerror or exc}): "
-                        "free space or fix the permissions of the data root"
-                    ) from None
+                self._write_store(prefix, fsn, durable=False)
                 _last_written[(self.root.path, prefix)] = fsn
         self._warn_skipped(prefix, fsn, tuple(skipped))
         return Allocation(prefix, fsn, tuple(skipped))
@@ -273,15 +261,8 @@ class FsnCounter:
             return None
         return int(data)
 
-    def _write_store(self, prefix: str, fsn: int) -> None:
-        path = self.store_path(prefix)
-        try:
-            write_atomic(path, f"{fsn}\n".encode())
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot record FSN {fsn} of {prefix!r} in {path} ({exc.strerror or exc}): "
-                "free space or fix the permissions of the data root"
-            ) from None
+    def _write_store(self, prefix: str, fsn: int, durable: bool = True) -> None:
+        _write_number(self.store_path(prefix), fsn, f"record FSN {fsn} of {prefix!r}", durable)
 
     def _ensure_store_dir(self) -> None:
         ensure_dir(self.store_dir, self.root.path)
@@ -291,6 +272,16 @@ class FsnCounter:
         return exclusive_lock(
             self.store_dir / f"{prefix}.lock", self.lock_timeout, "FSN", self._ensure_store_dir
         )
+
+
+def _write_number(path: Path, number: int, what: str, durable: bool = True) -> None:
+    try:
+        write_atomic(path, f"{number}\n".encode(), durable=durable)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot {what} in {path} ({exc.strerror or exc}): "
+            "free space or fix the permissions of the data root"
+        ) from None
 
 
 @dataclass(frozen=True)
