@@ -26,6 +26,7 @@ from sardana_nxsas.exposure import (
     end_exposure,
     record_counts,
     require_session,
+    series_numbers,
 )
 from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
 from sardana_nxsas.nexus.nxsas import iso
@@ -317,7 +318,7 @@ class expose(Macro, Hookable):
         if nimages < 1:
             raise NxsError(f"nimages {nimages} must be at least 1")
         settings = ms.settings(self)
-        with _series_numbers(settings, prefix, nimages) as fsns:
+        with series_numbers(settings, prefix, nimages) as fsns:
             for index in range(nimages):
                 for hook in self.getHooks("pre-exposure"):
                     hook()
@@ -328,15 +329,6 @@ class expose(Macro, Hookable):
                 for hook in self.getHooks("post-exposure"):
                     hook()
                 yield 100.0 * (index + 1) / nimages
-
-
-def _series_numbers(settings, prefix, nimages):
-    """A series reserves its FSNs at once (one durable store write, not one per exposure);
-    a stopped series gives the unused ones back."""
-    if nimages < 2:
-        return contextlib.nullcontext()
-    prefix = settings.root.prefix(prefix or settings.default_prefix)
-    return FsnCounter(settings.root).reserve(prefix, nimages)
 
 
 class lsfsn(Macro):

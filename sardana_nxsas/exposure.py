@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -147,6 +148,17 @@ def begin_exposure(
     submit(root, nxs.stem, "create", create, durable=False)
     _hand_over(settings, wake)
     return session, allocation
+
+
+def series_numbers(
+    settings: Settings, prefix: str | None, count: int
+) -> AbstractContextManager[Block | None]:
+    """The FSNs of a series of ``count`` exposures, reserved at once (one durable store
+    write, not one per exposure; a stopped series gives the unused ones back)."""
+    if count < 2:
+        return nullcontext()
+    prefix = settings.root.prefix(prefix or settings.default_prefix)
+    return FsnCounter(settings.root).reserve(prefix, count)
 
 
 def _catalog_of(settings: Settings) -> dict[str, Any]:

@@ -9,12 +9,9 @@ are on disk.
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.reducer.jobs import REDUCE, pending_reductions
-from sardana_nxsas.writer.client import WriterProcess
+from sardana_nxsas.writer.client import WriterProcess, shared_process
 
 LOG = "reducer.log"
 
@@ -41,14 +38,6 @@ class ReducerProcess(WriterProcess):
         self._seen = names
 
 
-_SHARED: dict[Path, ReducerProcess] = {}
-_SHARED_LOCK = threading.Lock()
-
-
 def reducer_for(root: DataRoot) -> ReducerProcess:
     """The process's reducer for ``root`` (one per data root, for the life of the process)."""
-    with _SHARED_LOCK:
-        reducer = _SHARED.get(root.path)
-        if reducer is None:
-            reducer = _SHARED[root.path] = ReducerProcess(root)
-        return reducer
+    return shared_process(ReducerProcess, root)

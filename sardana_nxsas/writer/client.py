@@ -14,9 +14,12 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import TypeVar
 
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.writer.jobs import WRITER, Queue, pending_dir
+
+P = TypeVar("P", bound="WriterProcess")
 
 LOG = "writer.log"
 
@@ -84,14 +87,19 @@ class WriterProcess:
             popen.wait()
 
 
-_SHARED: dict[Path, WriterProcess] = {}
+_SHARED: dict[tuple[type, Path], WriterProcess] = {}
 _SHARED_LOCK = threading.Lock()
+
+
+def shared_process(kind: type[P], root: DataRoot) -> P:
+    """The process's ``kind`` (writer, reducer) for ``root``: one per data root, for life."""
+    with _SHARED_LOCK:
+        process = _SHARED.get((kind, root.path))
+        if process is None:
+            process = _SHARED[(kind, root.path)] = kind(root)
+        return process  # type: ignore[return-value]
 
 
 def writer_for(root: DataRoot) -> WriterProcess:
     """The process's writer for ``root`` (one per data root, for the life of the process)."""
-    with _SHARED_LOCK:
-        writer = _SHARED.get(root.path)
-        if writer is None:
-            writer = _SHARED[root.path] = WriterProcess(root)
-        return writer
+    return shared_process(WriterProcess, root)
