@@ -13,9 +13,10 @@ Three measurements on one running instrument:
    Sardana server (Pool + MacroServer in one process) and of the writer process.
 3. **Time to file**: for every soak exposure, from the end of counting (the file's
    `/entry/end_time`, stamped by nxsend right after the count) to the writer's completion
-   (the file's mtime): p50, p99, max; every file checked with `validate` afterwards (sample
-   of `--validate` files) and the catalog: `--single` single `expose T` calls, each followed
-   by polling the catalog until its row reads `done` (time from the Door's return).
+   (the file's mtime), and from its series' end (the writer yields to a fast series:
+   sardana_nxsas.writer.yielding): p50, p99, max; files checked with `validate` afterwards
+   (sample of `--validate` files). The same for `--single` single `expose T` calls, each
+   followed by polling the catalog until its row reads `done` (time from the Door's return).
 
 Nothing is asserted: figures go to stdout and, with `--output`, into a dated section.
 """
@@ -130,34 +131,46 @@ def soak(door: DoorClient, root: DataRoot, server_pid: int, t: float, total: int
     _run(door, f"expose {t:g} 1")  # the writer is running
     wait_written(root, timeout=120)
     start = {"server": _proc(server_pid), "writer": _proc(_writer_pid(root))}
-    dead = []
+    dead, returns = [], []  # returns: time.time() when each chunk's macro returned
     for index in range(total // chunk):
         print(f"soak chunk {index + 1}/{total // chunk}", file=sys.stderr, flush=True)
         dead.append(_run(door, f"expose {t:g} {chunk}") / chunk - t)
+        returns.append(time.time())
     backlog = time.perf_counter()
     wait_written(root, timeout=600)
     backlog = time.perf_counter() - backlog
     end = {"server": _proc(server_pid), "writer": _proc(_writer_pid(root))}
-    return dead, start, end, backlog
+    return dead, returns, start, end, backlog
 
 
-def time_to_file(root: DataRoot, files: list[Path]) -> list[float]:
+def time_to_file(files: list[Path], returns: list[float] | None = None) -> list[float]:
+    """From each file's end of counting (or from the end of its series, the first of
+    ``returns`` after it) to its completion (mtime)."""
     delays = []
     for path in files:
         with h5py.File(path, "r") as f:
             end = datetime.fromisoformat(f["entry/end_time"][()].decode()).timestamp()
+        if returns is not None:
+            end = next((r for r in returns if r >= end), end)
         delays.append(path.stat().st_mtime - end)
     return delays
 
 
-def catalog_delays(door: DoorClient, root: DataRoot, t: float, n: int) -> list[float]:
-    delays = []
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    return _pct(values, 0.5), _pct(values, 0.99), max(values)
+
+
+def catalog_delays(
+    door: DoorClient, root: DataRoot, t: float, n: int
+) -> tuple[list[float], list[Path]]:
+    delays, files = [], []
     with Catalog(catalog_url(root.path, None)) as catalog:
         for _ in range(n):
             result = door.run(f"expose {t:g}")
             returned = time.perf_counter()
             name = next(w for line in result.output for w in line.split() if w.endswith(".nxs"))
             prefix, fsn = Path(name).stem.rsplit("_", 1)
+            files.append(root.path / "nexus" / prefix / Path(name).name)
             while True:
                 rows = catalog.find(prefix=prefix, fsn_min=int(fsn), fsn_max=int(fsn))
                 if rows and rows[0]["status"] == "done":
@@ -166,7 +179,7 @@ def catalog_delays(door: DoorClient, root: DataRoot, t: float, n: int) -> list[f
                     raise RuntimeError(f"{name}: no done row after 30 s")
                 time.sleep(0.002)
             delays.append(time.perf_counter() - returned)
-    return delays
+    return delays, files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,14 +207,16 @@ def main(argv: list[str] | None = None) -> int:
             meter = CpuMeter([inst.server.pid, inst.db.pid])
             lines = series(door, root, args.time, args.series, args.rounds)
             before = set(root.path.glob("nexus/crd/*.nxs"))
-            dead, start, end, backlog = soak(
+            dead, returns, start, end, backlog = soak(
                 door, root, inst.server.pid, args.time, args.soak, args.chunk
             )
             soaked = sorted(set(root.path.glob("nexus/crd/*.nxs")) - before)
-            delays = time_to_file(root, soaked)
+            delays, after = time_to_file(soaked), time_to_file(soaked, returns)
             step = max(1, len(soaked) // max(1, args.validate))
             bad = [p for p in soaked[::step] if not validate_exposure(p).ok]
-            catalog = catalog_delays(door, root, args.time, args.single)
+            catalog, singles = catalog_delays(door, root, args.time, args.single)
+            wait_written(root, timeout=120)
+            single_delays = time_to_file(singles)
             cpu = meter.stop()
     loads.append(os.getloadavg())
     third = max(1, len(dead) // 3)
@@ -240,22 +255,22 @@ def main(argv: list[str] | None = None) -> int:
         "#### Time to file",
         "",
         table(
-            ["from the end of counting to", "n", "p50, ms", "p99, ms", "max, ms"],
+            ["exposures: from … to …", "n", "p50, ms", "p99, ms", "max, ms"],
             [
-                [
-                    "the .nxs complete (writer done, file mtime)",
-                    str(len(delays)),
-                    ms(1e3 * _pct(delays, 0.5)),
-                    ms(1e3 * _pct(delays, 0.99)),
-                    ms(1e3 * max(delays)),
-                ],
-                [
-                    "the catalog row `done` (from the Door's return)",
-                    str(len(catalog)),
-                    ms(1e3 * _pct(catalog, 0.5)),
-                    ms(1e3 * _pct(catalog, 0.99)),
-                    ms(1e3 * max(catalog)),
-                ],
+                [what, str(len(values)), *(ms(1e3 * v) for v in _spread(values))]
+                for what, values in (
+                    (
+                        f"soak (`expose {args.time:g} {args.chunk}`): end of counting → .nxs "
+                        "complete (file mtime)",
+                        delays,
+                    ),
+                    ("soak: end of the series (its macro returned) → .nxs complete", after),
+                    (
+                        f"single `expose {args.time:g}`: end of counting → .nxs complete",
+                        single_delays,
+                    ),
+                    ("single: Door's return → catalog row `done`", catalog),
+                )
             ],
         ),  # fmt: skip
         "",

@@ -26,7 +26,7 @@ from sardana_nxsas.exposure import (
     end_exposure,
     record_counts,
     require_session,
-    series_numbers,
+    series,
 )
 from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
 from sardana_nxsas.nexus.nxsas import iso
@@ -318,7 +318,7 @@ class expose(Macro, Hookable):
         if nimages < 1:
             raise NxsError(f"nimages {nimages} must be at least 1")
         settings = ms.settings(self)
-        with series_numbers(settings, prefix, nimages) as fsns:
+        with series(settings, prefix, nimages, time) as fsns:
             for index in range(nimages):
                 for hook in self.getHooks("pre-exposure"):
                     hook()

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +32,8 @@ from sardana_nxsas.layout import DataRoot, check_title
 from sardana_nxsas.nexus.nxsas import iso
 from sardana_nxsas.samples import Sample
 from sardana_nxsas.settings import Settings
-from sardana_nxsas.writer import drain, submit
+from sardana_nxsas.writer import drain, submit, writer_for
+from sardana_nxsas.writer.yielding import asks_to_yield
 
 Wake = Callable[[], None]  # tells the writer there is a job (writer_for(root).wake)
 
@@ -150,15 +151,22 @@ def begin_exposure(
     return session, allocation
 
 
-def series_numbers(
-    settings: Settings, prefix: str | None, count: int
-) -> AbstractContextManager[Block | None]:
-    """The FSNs of a series of ``count`` exposures, reserved at once (one durable store
-    write, not one per exposure; a stopped series gives the unused ones back)."""
+@contextmanager
+def series(
+    settings: Settings, prefix: str | None, count: int, count_time: float
+) -> Iterator[Block | None]:
+    """A series of ``count`` exposures of ``count_time`` s: its FSNs reserved at once
+    (one durable store write, not one per exposure; a stopped series gives the unused
+    ones back), and, if it is fast, the data root's writer holding its jobs until the
+    series ends (sardana_nxsas.writer.yielding: the files wait, not the counts)."""
     if count < 2:
-        return nullcontext()
+        yield None
+        return
     prefix = settings.root.prefix(prefix or settings.default_prefix)
-    return FsnCounter(settings.root).reserve(prefix, count)
+    with FsnCounter(settings.root).reserve(prefix, count) as block, ExitStack() as stack:
+        if asks_to_yield(count_time, count):
+            stack.enter_context(writer_for(settings.root).yielding())
+        yield block
 
 
 def _catalog_of(settings: Settings) -> dict[str, Any]:

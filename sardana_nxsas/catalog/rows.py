@@ -110,7 +110,7 @@ def row_from_file(
     return row
 
 
-def write_catalog_note(path: Path) -> bool:
+def write_catalog_note(path: Path, durable: bool = True) -> bool:
     """Store the file's catalog header in the file (``/entry/notes``) once its status is
     final (a running exposure gets none); the writer calls this after completing a file.
     False, with a warning, if it could not: the note is only a shortcut for reindex."""
@@ -123,7 +123,8 @@ def write_catalog_note(path: Path) -> bool:
             header = _scalars(entry)
             write_note(entry, header, _total_counts(entry, header))
             nxroot.flush()
-        fsync_file(path)
+        if durable:  # else the caller fsyncs (the writer: once for its batch)
+            fsync_file(path)
     except (OSError, KeyError, ValueError) as exc:
         log.warning("%s: catalog note not written (reindex reads the fields): %s", path, exc)
         return False

@@ -15,18 +15,23 @@ REDUCED_PREFIXES = ("crd",)  # the measurements; tra, scn, tst... are not reduce
 
 
 def request_reduction(
-    root: DataRoot, nxs: Path, catalog_url: str | None, status: Callable[[Path], str]
+    root: DataRoot,
+    nxs: Path,
+    catalog_url: str | None,
+    status: Callable[[Path], str],
+    durable: bool = True,
 ) -> Job | None:
     """Queue the reduction of ``nxs`` if it is a complete exposure of a reduced prefix.
 
     Called by the writer after it completed the file (``status`` reads its final
     status); returns the job, or None when the file is not to be reduced.
+    ``durable=False``: the caller fsyncs the job and its folder (the writer, in a batch).
     """
     prefix = nxs.stem.rpartition("_")[0]
     if prefix not in REDUCED_PREFIXES or status(nxs) != "complete":
         return None
     payload = {"nxs": relative(nxs, root), "catalog_url": catalog_url}
-    return submit(root, nxs.stem, "reduce", payload, queue=REDUCE)
+    return submit(root, nxs.stem, "reduce", payload, durable, REDUCE)
 
 
 def pending_reductions(root: DataRoot) -> list[Job]:

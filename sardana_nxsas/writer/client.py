@@ -5,6 +5,7 @@ The process is started on first use (``sys.executable -m sardana_nxsas.writer
 MacroServer's process group does not interrupt a file being written; it ends by
 itself when the MacroServer's end of the pipe closes, after the last job. A
 writer that died is started again at the next job; jobs are on disk meanwhile.
+During a fast series (:meth:`WriterProcess.yielding`) each wake asks it to hold.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.writer.jobs import WRITER, Queue, pending_dir
+from sardana_nxsas.writer.yielding import GO, JOB, hold_line
 
 P = TypeVar("P", bound="WriterProcess")
 
@@ -36,6 +40,7 @@ class WriterProcess:
         self.root = root
         self._lock = threading.Lock()
         self._popen: subprocess.Popen[bytes] | None = None
+        self._line = JOB  # what a wake writes: a hold during a fast series
 
     @property
     def pid(self) -> int | None:
@@ -43,13 +48,27 @@ class WriterProcess:
 
     def wake(self) -> None:
         """Tell the writer there is a job (starting it if needed); never raises OSError."""
+        self._send(self._line)
+
+    @contextmanager
+    def yielding(self) -> Iterator[None]:
+        """A fast series: the writer holds its jobs until it ends (sardana_nxsas.writer.yielding)."""
+        self._line = hold_line()
+        self._send(self._line)  # a catch-up under way pauses before its next job
+        try:
+            yield
+        finally:
+            self._line = JOB
+            self._send(GO)
+
+    def _send(self, line: bytes) -> None:
         with self._lock:
             popen = self._popen
             if popen is None or popen.poll() is not None:
                 popen = self._popen = self._start()
             try:
                 assert popen.stdin is not None
-                popen.stdin.write(b"\n")
+                popen.stdin.write(line)
                 popen.stdin.flush()
             except (BrokenPipeError, OSError):
                 self._popen = None  # it died: the next job starts a new one

@@ -23,7 +23,6 @@ from sardana_nxsas.catalog.rows import write_catalog_note
 from sardana_nxsas.cbf import read_cbf, sha256_file
 from sardana_nxsas.claim import settle_claim
 from sardana_nxsas.description import load_description, resolve
-from sardana_nxsas.durable import fsync_file
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.mask import bad_pixel_mask, total_counts
@@ -42,8 +41,8 @@ from sardana_nxsas.writer.jobs import Job
 log = logging.getLogger(__name__)
 
 
-def run_job(root: DataRoot, job: Job) -> None:
-    """Do the job's work durably; the caller deletes the job afterwards."""
+def run_job(root: DataRoot, job: Job) -> list[Path]:
+    """Do the job's work; return what to fsync before the job may be deleted."""
     payload = job.load()
     start, catalog_url = payload["start"], payload.get("catalog_url")
     nxs = root.path / start["nxs"]
@@ -53,16 +52,16 @@ def run_job(root: DataRoot, job: Job) -> None:
             root, start["prefix"], start["fsn"], start["title"], start.get("sample_name"),
             start["start_time"],
         ))  # fmt: skip
-        return
+        return [nxs, nxs.parent]
     ensure_file(nxs, start)
     total = None
     if _status(nxs) == "running":
         total = _complete(root, nxs, payload)
-        # the header reindex reads in one go (catalog/note.py); its fsync makes both durable
-        if not write_catalog_note(nxs):
-            fsync_file(nxs)
+        write_catalog_note(nxs, durable=False)  # the header reindex reads in one go
     _catalog(root, catalog_url, lambda: row_from_file(nxs, root, total_counts=total))
-    reduction_jobs.request_reduction(root, nxs, catalog_url, _status)  # issue 7: reduce crd
+    # issue 7: reduce crd; the reduce job is flushed with the file
+    reduce = reduction_jobs.request_reduction(root, nxs, catalog_url, _status, durable=False)
+    return [nxs, nxs.parent] + ([] if reduce is None else [reduce.path, reduce.path.parent])
 
 
 def ensure_file(nxs: Path, start: dict[str, Any]) -> None:
@@ -147,7 +146,7 @@ def _complete(root: DataRoot, nxs: Path, payload: dict[str, Any]) -> int | None:
             end=end,
             bad_pixels=bad,
         ),
-        durable=False,  # run_job fsyncs after the catalog note
+        durable=False,  # the writer fsyncs once, with the rest of its batch
     )
     return None if frame is None else total_counts(frame)
 

@@ -6,24 +6,31 @@ woken (a line on its standard input) and at least every second, and exits when
 its standard input closes (the MacroServer ended or was killed) after a last
 drain. One writer at a time per data root (an flock), so two MacroServers or a
 catch-up beside a running writer never do a job twice.
+
+A job is deleted only once its files are on the disk: each drain fsyncs the files
+its jobs wrote once, together, then deletes the jobs (a deleted job's folder entry
+is not fsynced: if a power cut brings it back, it is done again, harmlessly). While
+a fast series asks it to (:mod:`.yielding`), the writer starts no job.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from sardana_nxsas.durable import exclusive_lock, fsync_dir
+from sardana_nxsas.durable import exclusive_lock, fsync_dir, fsync_file
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.writer.complete import run_job
 from sardana_nxsas.writer.jobs import FAILED, WRITER, Job, Queue, pending, pending_dir
+from sardana_nxsas.writer.yielding import MAX_BACKLOG_S, Hold
 
 log = logging.getLogger(__name__)
 
@@ -33,51 +40,83 @@ NICE = 5  # the writer's CPU priority below acquisition (its reducer adds its ow
 PID_FILE = "writer.pid"  # in state/: the newest writer process of the data root
 ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, KeyError, NxsError)
 
+Run = Callable[[DataRoot, Job], "Iterable[Path] | None"]
+"""A job's work; returns the files and folders it left to flush (None: nothing)."""
+
 
 class Drainer:
     """Does pending jobs; remembers failures to retry later, then set them aside.
 
     The writer's by default; the reducer (sardana_nxsas.reducer) passes its own queue,
-    job function and the errors that count as a failed attempt.
+    job function and the errors that count as a failed attempt. A job whose work left
+    files to flush is deleted at the end of the drain, after one fsync per file for the
+    whole drain; a job that left none (the reducer's: its writes are durable) at once.
     """
 
     def __init__(
         self,
         root: DataRoot,
         queue: Queue = WRITER,
-        run: Callable[[DataRoot, Job], None] = run_job,
+        run: Run = run_job,
         errors: tuple[type[BaseException], ...] = ERRORS,
     ) -> None:
         self.root = root
         self.queue, self.run, self.errors = queue, run, errors
         self.attempts: dict[Path, int] = {}
         self.done = 0
+        self._done: list[Job] = []  # deleted once ``_unflushed`` is on the disk
+        self._unflushed: dict[Path, None] = {}  # files and folders, in the order written
 
-    def drain(self, lock_timeout: float = 30.0) -> int:
-        """Do every job pending now; return how many are left (being retried)."""
+    def drain(self, lock_timeout: float = 30.0, pause: Callable[[], bool] | None = None) -> int:
+        """Do every job pending now; return how many are left (being retried).
+
+        ``pause()`` is asked before each job: True ends the drain early (the jobs wait).
+        """
         folder = pending_dir(self.root, self.queue)
         if not folder.is_dir():
             return 0
         with exclusive_lock(folder / ".lock", lock_timeout, self.queue.what):
             left = 0
             blocked: set[str] = set()  # an exposure whose earlier job failed waits for it
-            for job in pending(self.root, self.queue):
-                if job.stem in blocked or not self._do(job):
-                    blocked.add(job.stem)
-                    left += 1
+            try:
+                for job in pending(self.root, self.queue):
+                    if pause is not None and pause():
+                        break
+                    if job.stem in blocked or not self._do(job):
+                        blocked.add(job.stem)
+                        left += 1
+            finally:
+                self._flush()
             return left
+
+    def _flush(self) -> None:
+        """Put the done jobs' files on the disk (one fsync each), then delete the jobs.
+        If an fsync fails, the jobs stay and are done again at the next drain."""
+        try:
+            for path in self._unflushed:
+                with contextlib.suppress(FileNotFoundError):  # a reduce job already done
+                    fsync_dir(path) if path.is_dir() else fsync_file(path)
+            for job in self._done:
+                job.path.unlink(missing_ok=True)
+        finally:
+            self._unflushed.clear()
+            self._done.clear()
 
     def _do(self, job: Job) -> bool:
         try:
-            self.run(self.root, job)
+            dirty = self.run(self.root, job)
         except FileNotFoundError as exc:
             if not job.path.exists():  # another writer did it
                 return True
             return self._failed(job, exc)
         except self.errors as exc:
             return self._failed(job, exc)
-        job.path.unlink(missing_ok=True)
-        fsync_dir(job.path.parent)
+        dirty = list(dirty or ())
+        if dirty:
+            self._done.append(job)
+            self._unflushed.update(dict.fromkeys(dirty))
+        else:
+            job.path.unlink(missing_ok=True)
         self.attempts.pop(job.path, None)
         self.done += 1
         return True
@@ -123,20 +162,47 @@ def serve(
     drainer = drainer or Drainer(root)
     (root.state_dir / pid_file).write_text(f"{os.getpid()}\n")  # for people and tests
     log.info("%s %d serving %s", drainer.queue.what, os.getpid(), root.path)
-    fd = wake.fileno()
+    lines = _WakeLines(wake.fileno())
+
+    def pause() -> bool:  # checked before each job: a series started meanwhile?
+        return lines.read(0.0) and lines.holding(root, drainer.queue)
+
     while True:
-        try:
-            drainer.drain()
-            if after_drain is not None:
-                after_drain()
-        except Exception:  # a bad day on the disk: keep serving, the jobs stay pending
-            log.exception("%s: drain failed", drainer.queue.what)
-        ready, _, _ = select.select([fd], [], [], POLL_S)
-        if ready and not os.read(fd, 4096):
+        if not lines.holding(root, drainer.queue):
+            try:
+                drainer.drain(pause=pause)
+                if after_drain is not None:
+                    after_drain()
+            except Exception:  # a bad day on the disk: keep serving, the jobs stay pending
+                log.exception("%s: drain failed", drainer.queue.what)
+        if not lines.read(min(POLL_S, lines.hold.remaining() or POLL_S)):
             break  # the MacroServer is gone: finish what is pending, then go
     drain(root, drainer=drainer)
     if after_drain is not None:
         after_drain()
+
+
+class _WakeLines:
+    """The wake pipe: a line per job, and the holds of a fast series (:mod:`.yielding`)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.hold, self.open = fd, Hold(), True
+
+    def read(self, timeout: float) -> bool:
+        """Read what came within ``timeout`` s; False once the pipe has closed."""
+        while self.open and select.select([self.fd], [], [], timeout)[0]:
+            data = os.read(self.fd, 4096)
+            if not data:
+                self.open = False
+            self.hold.feed(data)
+            timeout = 0.0
+        return self.open
+
+    def holding(self, root: DataRoot, queue: Queue) -> bool:
+        if not self.open or not self.hold.remaining():
+            return False
+        jobs = pending(root, queue)  # a backlog too old is written anyway
+        return not jobs or time.time_ns() - jobs[0].ns < MAX_BACKLOG_S * 1e9
 
 
 def main(argv: list[str] | None = None) -> int:

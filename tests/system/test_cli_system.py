@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from sardana_nxsas.paths import plugin_dir
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument
@@ -34,8 +35,8 @@ def test_setup_rejects_an_unknown_device(simulated: SimulatedInstrument) -> None
     assert done.stderr.startswith("sardana-nxsas: error:") and done.stderr.count("\n") == 1
 
 
-def test_validate_every_file_the_session_wrote(simulated: SimulatedInstrument) -> None:
-    result = simulated.door.run("expose 0.1 2 tst")
+def test_validate_every_file_the_session_wrote(door: Any) -> None:
+    result = door.run("expose 0.1 2 tst")  # returns once the writer is done
     assert result.ok
     files = re.findall(r"(\S+\.nxs)", result.text)
     assert len(files) == 2 and all(Path(f).is_file() for f in files)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import h5py
@@ -70,6 +71,22 @@ def test_expose_series_takes_consecutive_fsns(simulated, door) -> None:
     assert not FsnCounter(root(simulated)).reservation_path("tst").exists()
     listing = run_ok(door, "lsfsn").text
     assert re.search(rf"tst\s+{first + 2}\s+{first + 3}", listing)
+
+
+def end_time(path: Path) -> float:
+    with h5py.File(path, "r") as f:
+        return datetime.fromisoformat(f["entry/end_time"][()].decode()).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("line", "yields"), [("expose 0.1 3 tst", True), ("expose 1 2 tst", False)]
+)
+def test_the_writer_yields_to_a_fast_series_only(simulated, door, line, yields) -> None:
+    fsns = [int(m) for m in re.findall(r"tst_(\d{5})\.nxs", run_ok(door, line).text)]
+    files = [root(simulated).nxs_path("tst", fsn) for fsn in fsns]
+    last_count_ended = end_time(files[-1])
+    # a fast series' files are all written after its last count; a slow one's beside it
+    assert (files[0].stat().st_mtime > last_count_ended) is yields
 
 
 def test_stock_ct_outside_a_session_makes_no_exposure(simulated, door) -> None:
