@@ -11,12 +11,13 @@ Three measurements on one running instrument:
    reporting the dead time per exposure (wall/chunk − T) of each chunk (drift: first against
    last), and at start and end the resident memory (VmRSS) and open file descriptors of the
    Sardana server (Pool + MacroServer in one process) and of the writer process.
-3. **Time to file**: for every soak exposure, from the end of counting (the file's
-   `/entry/end_time`, stamped by nxsend right after the count) to the writer's completion
-   (the file's mtime), and from its series' end (the writer yields to a fast series:
-   sardana_nxsas.writer.yielding): p50, p99, max; files checked with `validate` afterwards
-   (sample of `--validate` files). The same for `--single` single `expose T` calls, each
-   followed by polling the catalog until its row reads `done` (time from the Door's return).
+3. **Time to file**: the soak's files are checked with `validate` (a sample of
+   `--validate`). Then two series `expose T chunk tst` (prefix tst: the reducer never
+   rewrites them, so a file's mtime is the writer's completion): from the end of counting
+   (the file's `/entry/end_time`, stamped right after the count) and from the series' end
+   (the writer yields to a fast series: sardana_nxsas.writer.yielding) to the completion:
+   p50, p99, max. The same for `--single` single `expose T 1 tst` calls, each followed by
+   polling the catalog until its row reads `done` (time from the Door's return).
 
 Nothing is asserted: figures go to stdout and, with `--output`, into a dated section.
 """
@@ -41,6 +42,7 @@ from overhead_stats import ms, table
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.layout import DataRoot
 from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.reducer import wait_reduced
 from sardana_nxsas.system.door import DoorClient
 from sardana_nxsas.system.simulated_instrument import move_to_slot_macro, start_simulated_instrument
 from sardana_nxsas.writer import wait_written
@@ -131,16 +133,32 @@ def soak(door: DoorClient, root: DataRoot, server_pid: int, t: float, total: int
     _run(door, f"expose {t:g} 1")  # the writer is running
     wait_written(root, timeout=120)
     start = {"server": _proc(server_pid), "writer": _proc(_writer_pid(root))}
-    dead, returns = [], []  # returns: time.time() when each chunk's macro returned
+    dead = []
     for index in range(total // chunk):
         print(f"soak chunk {index + 1}/{total // chunk}", file=sys.stderr, flush=True)
         dead.append(_run(door, f"expose {t:g} {chunk}") / chunk - t)
-        returns.append(time.time())
     backlog = time.perf_counter()
     wait_written(root, timeout=600)
     backlog = time.perf_counter() - backlog
     end = {"server": _proc(server_pid), "writer": _proc(_writer_pid(root))}
-    return dead, returns, start, end, backlog
+    wait_reduced(root, timeout=3600)  # before validating: the reducer rewrites crd files
+    return dead, start, end, backlog
+
+
+def series_files(door: DoorClient, root: DataRoot, t: float, chunk: int, count: int):
+    """``count`` series ``expose t chunk tst`` (tst: files the reducer never rewrites, so
+    their mtime is the writer's completion); their files and when each series returned."""
+    files, returns = [], []
+    for _ in range(count):
+        result = door.run(f"expose {t:g} {chunk} tst")
+        returns.append(time.time())
+        files += [root.path / "nexus" / "tst" / n for n in _nxs_names(result.output)]
+        wait_written(root, timeout=600)  # each series' files on their own
+    return files, returns
+
+
+def _nxs_names(output: list[str]) -> list[str]:
+    return [Path(w).name for line in output for w in line.split() if w.endswith(".nxs")]
 
 
 def time_to_file(files: list[Path], returns: list[float] | None = None) -> list[float]:
@@ -166,11 +184,11 @@ def catalog_delays(
     delays, files = [], []
     with Catalog(catalog_url(root.path, None)) as catalog:
         for _ in range(n):
-            result = door.run(f"expose {t:g}")
+            result = door.run(f"expose {t:g} 1 tst")  # tst: see series_files
             returned = time.perf_counter()
-            name = next(w for line in result.output for w in line.split() if w.endswith(".nxs"))
+            (name,) = _nxs_names(result.output)
             prefix, fsn = Path(name).stem.rsplit("_", 1)
-            files.append(root.path / "nexus" / prefix / Path(name).name)
+            files.append(root.path / "nexus" / prefix / name)
             while True:
                 rows = catalog.find(prefix=prefix, fsn_min=int(fsn), fsn_max=int(fsn))
                 if rows and rows[0]["status"] == "done":
@@ -207,11 +225,12 @@ def main(argv: list[str] | None = None) -> int:
             meter = CpuMeter([inst.server.pid, inst.db.pid])
             lines = series(door, root, args.time, args.series, args.rounds)
             before = set(root.path.glob("nexus/crd/*.nxs"))
-            dead, returns, start, end, backlog = soak(
+            dead, start, end, backlog = soak(
                 door, root, inst.server.pid, args.time, args.soak, args.chunk
             )
             soaked = sorted(set(root.path.glob("nexus/crd/*.nxs")) - before)
-            delays, after = time_to_file(soaked), time_to_file(soaked, returns)
+            timed, returns = series_files(door, root, args.time, args.chunk, 2)
+            delays, after = time_to_file(timed), time_to_file(timed, returns)
             step = max(1, len(soaked) // max(1, args.validate))
             bad = [p for p in soaked[::step] if not validate_exposure(p).ok]
             catalog, singles = catalog_delays(door, root, args.time, args.single)
@@ -260,13 +279,13 @@ def main(argv: list[str] | None = None) -> int:
                 [what, str(len(values)), *(ms(1e3 * v) for v in _spread(values))]
                 for what, values in (
                     (
-                        f"soak (`expose {args.time:g} {args.chunk}`): end of counting → .nxs "
-                        "complete (file mtime)",
+                        f"series (2 × `expose {args.time:g} {args.chunk} tst`): end of "
+                        "counting → .nxs complete (file mtime)",
                         delays,
                     ),
-                    ("soak: end of the series (its macro returned) → .nxs complete", after),
+                    ("series: its end (the macro returned) → .nxs complete", after),
                     (
-                        f"single `expose {args.time:g}`: end of counting → .nxs complete",
+                        f"single `expose {args.time:g} 1 tst`: end of counting → .nxs complete",
                         single_delays,
                     ),
                     ("single: Door's return → catalog row `done`", catalog),
