@@ -67,10 +67,11 @@ class Drainer:
         self._done: list[Job] = []  # deleted once ``_unflushed`` is on the disk
         self._unflushed: dict[Path, None] = {}  # files and folders, in the order written
 
-    def drain(self, lock_timeout: float = 30.0, pause: Callable[[], bool] | None = None) -> int:
+    def drain(self, lock_timeout: float = 30.0, pause: Callable[[Job], bool] | None = None) -> int:
         """Do every job pending now; return how many are left (being retried).
 
-        ``pause()`` is asked before each job: True ends the drain early (the jobs wait).
+        ``pause(job)`` is asked before each job: True ends the drain there (it and the
+        later jobs wait).
         """
         folder = pending_dir(self.root, self.queue)
         if not folder.is_dir():
@@ -80,7 +81,7 @@ class Drainer:
             blocked: set[str] = set()  # an exposure whose earlier job failed waits for it
             try:
                 for job in pending(self.root, self.queue):
-                    if pause is not None and pause():
+                    if pause is not None and pause(job):
                         break
                     if job.stem in blocked or not self._do(job):
                         blocked.add(job.stem)
@@ -164,18 +165,18 @@ def serve(
     log.info("%s %d serving %s", drainer.queue.what, os.getpid(), root.path)
     lines = _WakeLines(wake.fileno())
 
-    def pause() -> bool:  # checked before each job: a series started meanwhile?
-        return lines.read(0.0) and lines.holding(root, drainer.queue)
+    def waits(job: Job) -> bool:  # asked before each job: a series may have begun
+        lines.read(0.0)
+        return lines.holds(job)
 
     while True:
-        if not lines.holding(root, drainer.queue):
-            try:
-                drainer.drain(pause=pause)
-                if after_drain is not None:
-                    after_drain()
-            except Exception:  # a bad day on the disk: keep serving, the jobs stay pending
-                log.exception("%s: drain failed", drainer.queue.what)
-        if not lines.read(min(POLL_S, lines.hold.remaining() or POLL_S)):
+        try:
+            drainer.drain(pause=waits)
+            if after_drain is not None:
+                after_drain()
+        except Exception:  # a bad day on the disk: keep serving, the jobs stay pending
+            log.exception("%s: drain failed", drainer.queue.what)
+        if not lines.read(lines.timeout(pending(root, drainer.queue))):
             break  # the MacroServer is gone: finish what is pending, then go
     drain(root, drainer=drainer)
     if after_drain is not None:
@@ -198,11 +199,23 @@ class _WakeLines:
             timeout = 0.0
         return self.open
 
-    def holding(self, root: DataRoot, queue: Queue) -> bool:
-        if not self.open or not self.hold.remaining():
-            return False
-        jobs = pending(root, queue)  # a backlog too old is written anyway
-        return not jobs or time.time_ns() - jobs[0].ns < MAX_BACKLOG_S * 1e9
+    def holds(self, job: Job) -> bool:
+        """Whether ``job`` waits: held, and younger than MAX_BACKLOG_S (a long series'
+        files come that late, one by one, as its exposures are made)."""
+        return self.open and self.hold.remaining() > 0 and _age(job) < MAX_BACKLOG_S
+
+    def timeout(self, jobs: list[Job]) -> float:
+        """How long to wait for a wake: until the hold ends or the oldest job is due."""
+        left = self.hold.remaining()
+        if not left:
+            return POLL_S
+        if jobs:
+            left = min(left, max(0.0, MAX_BACKLOG_S - _age(jobs[0])))
+        return min(POLL_S, left)
+
+
+def _age(job: Job) -> float:
+    return (time.time_ns() - job.ns) / 1e9
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,9 @@ two cores (docs/performance.md): the same jobs done after the series instead of 
 it give back several ms per exposure. So each wake during such a series carries a
 *hold* (``hold <s>``): the writer starts no job until it expires or ``go`` comes. A
 hold is short and renewed with every job, so a MacroServer that dies mid-series holds
-nothing for long; a backlog older than ``MAX_BACKLOG_S`` is written anyway (a long
-series sees its files every half minute). Jobs are durable meanwhile: holding delays
+nothing for long. A job ``MAX_BACKLOG_S`` old is done even while held: a long series
+gets its files that late, one by one as its exposures are made (the writer's pace
+beside the counts, as without a hold). Jobs are durable meanwhile: holding delays
 files, it never risks them (decision 0008).
 """
 
@@ -18,7 +19,7 @@ import time
 
 FAST_BELOW_S = 1.0  # a series of exposures shorter than this asks the writer to yield
 HOLD_S = 2.0  # how long one wake of such a series holds the writer
-MAX_BACKLOG_S = 30.0  # a job older than this is done even while held
+MAX_BACKLOG_S = 30.0  # a job this old is done even while held
 GO = b"go\n"
 JOB = b"\n"
 

@@ -156,3 +156,25 @@ def test_jobs_are_deleted_only_after_their_files_are_flushed(
     assert events.count("fsync .nxs") == 1  # create and complete: one flush for the file
     assert events.count("delete job") == 2
     assert events.index("delete job") > max(i for i, e in enumerate(events) if "fsync" in e)
+
+
+def test_while_held_only_jobs_past_the_backlog_cap_are_done(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "MAX_BACKLOG_S", 1.5)
+    serving = Serving(settings.root)
+    try:
+        serving.send(hold_line(25))
+        exposure(settings)
+        first = {j.stem for j in pending(settings.root)}
+        time.sleep(1.0)
+        exposure(settings)
+        serving.send(hold_line(25))
+        deadline = time.monotonic() + 30
+        while first & {j.stem for j in pending(settings.root)} and time.monotonic() < deadline:
+            time.sleep(0.02)
+        left = {j.stem for j in pending(settings.root)}
+        assert left and not left & first  # the old exposure written, the young one waits
+        assert wait_written(settings.root, timeout=60)  # its turn comes, still held
+    finally:
+        serving.close()
