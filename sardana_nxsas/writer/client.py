@@ -61,6 +61,12 @@ class WriterProcess:
             self._line = JOB
             self._send(GO)
 
+    def tell(self, line: bytes) -> None:
+        """Send ``line`` if the process is running (a hold relayed: nothing to start for)."""
+        popen = self._popen
+        if popen is not None and popen.poll() is None:
+            self._send(line)
+
     def _send(self, line: bytes) -> None:
         with self._lock:
             popen = self._popen

@@ -155,15 +155,17 @@ def serve(
     drainer: Drainer | None = None,
     pid_file: str = PID_FILE,
     after_drain: Callable[[], None] | None = None,
+    relay: Callable[[bytes], None] | None = None,
 ) -> None:
     """The writer process: drain when woken or every second; end when ``wake`` closes.
 
-    ``after_drain`` runs after each drain (the writer wakes the reducer with it).
+    ``after_drain`` runs after each drain (the writer wakes the reducer with it);
+    ``relay`` gets each hold and go line (the writer passes them to the reducer).
     """
     drainer = drainer or Drainer(root)
     (root.state_dir / pid_file).write_text(f"{os.getpid()}\n")  # for people and tests
     log.info("%s %d serving %s", drainer.queue.what, os.getpid(), root.path)
-    lines = _WakeLines(wake.fileno())
+    lines = _WakeLines(wake.fileno(), relay)
 
     def waits(job: Job) -> bool:  # asked before each job: a series may have begun
         lines.read(0.0)
@@ -186,8 +188,8 @@ def serve(
 class _WakeLines:
     """The wake pipe: a line per job, and the holds of a fast series (:mod:`.yielding`)."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd, self.hold, self.open = fd, Hold(), True
+    def __init__(self, fd: int, relay: Callable[[bytes], None] | None = None) -> None:
+        self.fd, self.hold, self.open, self.relay = fd, Hold(), True, relay
 
     def read(self, timeout: float) -> bool:
         """Read what came within ``timeout`` s; False once the pipe has closed."""
@@ -195,7 +197,9 @@ class _WakeLines:
             data = os.read(self.fd, 4096)
             if not data:
                 self.open = False
-            self.hold.feed(data)
+            for line in self.hold.feed(data):
+                if self.relay is not None:
+                    self.relay(line)
             timeout = 0.0
         return self.open
 
@@ -231,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         from sardana_nxsas.reducer.client import reducer_for  # issue 7: wakes the reducer
 
         os.nice(NICE)  # the count's processes (MacroServer, Pool) come first; files can wait
-        serve(root, sys.stdin.buffer, after_drain=reducer_for(root).nudge)
+        reducer = reducer_for(root)
+        serve(root, sys.stdin.buffer, after_drain=reducer.nudge, relay=reducer.tell)
         return 0
     return 1 if drain(root) else 0

@@ -10,7 +10,7 @@ hold is short and renewed with every job, so a MacroServer that dies mid-series 
 nothing for long. A job ``MAX_BACKLOG_S`` old is done even while held: a long series
 gets its files that late, one by one as its exposures are made (the writer's pace
 beside the counts, as without a hold). Jobs are durable meanwhile: holding delays
-files, it never risks them (decision 0008).
+files, it never risks them (decision 0008). The writer relays holds to its reducer.
 """
 
 from __future__ import annotations
@@ -40,9 +40,12 @@ class Hold:
         self.until = 0.0  # time.monotonic() when the last hold expires
         self._partial = b""
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes) -> list[bytes]:
+        """Take what the pipe gave; return the hold and go lines in it (the writer relays
+        them to its reducer)."""
         lines = (self._partial + data).split(b"\n")
         self._partial = lines.pop()  # an unfinished line waits for the rest
+        told = []
         for line in lines:
             word, _, value = line.strip().partition(b" ")
             if word == b"hold":
@@ -53,6 +56,10 @@ class Hold:
                 self.until = time.monotonic() + seconds
             elif word == b"go":
                 self.until = 0.0
+            else:
+                continue
+            told.append(line + b"\n")
+        return told
 
     def remaining(self) -> float:
         """Seconds until the hold expires (0: not holding)."""

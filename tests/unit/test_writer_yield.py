@@ -36,11 +36,13 @@ def exposure(settings: Settings) -> None:
 class Serving:
     """``service.serve`` in a thread, fed through a real pipe."""
 
-    def __init__(self, root: DataRoot) -> None:
+    def __init__(self, root: DataRoot, relay=None) -> None:
         root.state_dir.mkdir(parents=True, exist_ok=True)  # as the macros leave it
         self.read_end, self.write_end = os.pipe()
         wake = os.fdopen(self.read_end, "rb", buffering=0)
-        self.thread = threading.Thread(target=service.serve, args=(root, wake), daemon=True)
+        self.thread = threading.Thread(
+            target=service.serve, args=(root, wake), kwargs={"relay": relay}, daemon=True
+        )
         self.thread.start()
 
     def send(self, line: bytes) -> None:
@@ -56,7 +58,7 @@ def test_hold_lines_are_read_whole_and_go_ends_a_hold() -> None:
     hold = Hold()
     hold.feed(b"\nhol")
     assert hold.remaining() == 0  # half a line does nothing yet
-    hold.feed(b"d 5\n\n")
+    assert hold.feed(b"d 5\n\n") == [b"hold 5\n"]  # told on: the reducer holds too
     assert 4 < hold.remaining() <= 5
     hold.feed(b"hold nonsense\n")
     assert hold.remaining() > 4  # a bad line is ignored
@@ -178,3 +180,12 @@ def test_while_held_only_jobs_past_the_backlog_cap_are_done(
         assert wait_written(settings.root, timeout=60)  # its turn comes, still held
     finally:
         serving.close()
+
+
+def test_holds_and_go_are_relayed_to_the_reducer(settings: Settings) -> None:
+    relayed: list[bytes] = []
+    serving = Serving(settings.root, relayed.append)
+    serving.send(hold_line(20) + JOB + JOB)
+    serving.send(GO)
+    serving.close()
+    assert relayed == [hold_line(20), GO]  # job lines are the writer's own
