@@ -64,7 +64,7 @@ class Drainer:
         self.queue, self.run, self.errors = queue, run, errors
         self.attempts: dict[Path, int] = {}
         self.done = 0
-        self._done: list[Job] = []  # deleted once ``_unflushed`` is on the disk
+        self._to_delete: list[Job] = []  # done; deleted once ``_unflushed`` is on the disk
         self._unflushed: dict[Path, None] = {}  # files and folders, in the order written
 
     def drain(self, lock_timeout: float = 30.0, pause: Callable[[Job], bool] | None = None) -> int:
@@ -97,11 +97,11 @@ class Drainer:
             for path in self._unflushed:
                 with contextlib.suppress(FileNotFoundError):  # a reduce job already done
                     fsync_dir(path) if path.is_dir() else fsync_file(path)
-            for job in self._done:
+            for job in self._to_delete:
                 job.path.unlink(missing_ok=True)
         finally:
             self._unflushed.clear()
-            self._done.clear()
+            self._to_delete.clear()
 
     def _do(self, job: Job) -> bool:
         try:
@@ -114,7 +114,7 @@ class Drainer:
             return self._failed(job, exc)
         dirty = list(dirty or ())
         if dirty:
-            self._done.append(job)
+            self._to_delete.append(job)
             self._unflushed.update(dict.fromkeys(dirty))
         else:
             job.path.unlink(missing_ok=True)
