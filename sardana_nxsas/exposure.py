@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -163,9 +163,9 @@ def series(
         yield None
         return
     prefix = settings.root.prefix(prefix or settings.default_prefix)
-    with FsnCounter(settings.root).reserve(prefix, count) as block, ExitStack() as stack:
-        if asks_to_yield(count_time, count):
-            stack.enter_context(writer_for(settings.root).yielding())
+    fast = asks_to_yield(count_time, count)
+    hold = writer_for(settings.root).yielding() if fast else nullcontext()
+    with FsnCounter(settings.root).reserve(prefix, count) as block, hold:
         yield block
 
 

@@ -178,7 +178,7 @@ def serve(
                 after_drain()
         except Exception:  # a bad day on the disk: keep serving, the jobs stay pending
             log.exception("%s: drain failed", drainer.queue.what)
-        if not lines.read(lines.timeout(pending(root, drainer.queue))):
+        if not lines.read(lines.timeout(root, drainer.queue)):
             break  # the MacroServer is gone: finish what is pending, then go
     drain(root, drainer=drainer)
     if after_drain is not None:
@@ -208,11 +208,12 @@ class _WakeLines:
         files come that late, one by one, as its exposures are made)."""
         return self.open and self.hold.remaining() > 0 and _age(job) < MAX_BACKLOG_S
 
-    def timeout(self, jobs: list[Job]) -> float:
+    def timeout(self, root: DataRoot, queue: Queue) -> float:
         """How long to wait for a wake: until the hold ends or the oldest job is due."""
         left = self.hold.remaining()
         if not left:
             return POLL_S
+        jobs = pending(root, queue)  # listed only while held
         if jobs:
             left = min(left, max(0.0, MAX_BACKLOG_S - _age(jobs[0])))
         return min(POLL_S, left)

@@ -45,6 +45,13 @@ class Serving:
         )
         self.thread.start()
 
+    def __enter__(self) -> Serving:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread.is_alive():
+            self.close()
+
     def send(self, line: bytes) -> None:
         os.write(self.write_end, line)
 
@@ -75,8 +82,7 @@ def test_only_a_series_of_short_exposures_asks_to_yield() -> None:
 
 
 def test_a_held_writer_starts_no_job_until_go(settings: Settings) -> None:
-    serving = Serving(settings.root)
-    try:
+    with Serving(settings.root) as serving:
         serving.send(hold_line(20))
         exposure(settings)
         serving.send(hold_line(20))
@@ -84,33 +90,25 @@ def test_a_held_writer_starts_no_job_until_go(settings: Settings) -> None:
         assert [j.kind for j in pending(settings.root)] == ["create", "complete"]
         serving.send(GO)
         assert wait_written(settings.root, timeout=60)
-    finally:
-        serving.close()
 
 
 def test_a_hold_expires_by_itself(settings: Settings) -> None:
-    serving = Serving(settings.root)
-    try:
+    with Serving(settings.root) as serving:
         serving.send(hold_line(0.5))  # a MacroServer that died mid-series sends no go
         exposure(settings)
         serving.send(JOB)
         assert wait_written(settings.root, timeout=60)
-    finally:
-        serving.close()
 
 
 def test_a_backlog_too_old_is_written_while_held(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(service, "MAX_BACKLOG_S", 0.3)
-    serving = Serving(settings.root)
-    try:
+    with Serving(settings.root) as serving:
         serving.send(hold_line(25))
         exposure(settings)
         serving.send(hold_line(25))
         assert wait_written(settings.root, timeout=60)  # held for 25 s, written within 1 s
-    finally:
-        serving.close()
 
 
 def test_a_closing_pipe_ends_the_hold_and_the_jobs_are_done(settings: Settings) -> None:
@@ -164,8 +162,7 @@ def test_while_held_only_jobs_past_the_backlog_cap_are_done(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(service, "MAX_BACKLOG_S", 1.5)
-    serving = Serving(settings.root)
-    try:
+    with Serving(settings.root) as serving:
         serving.send(hold_line(25))
         exposure(settings)
         first = {j.stem for j in pending(settings.root)}
@@ -178,8 +175,6 @@ def test_while_held_only_jobs_past_the_backlog_cap_are_done(
         left = {j.stem for j in pending(settings.root)}
         assert left and not left & first  # the old exposure written, the young one waits
         assert wait_written(settings.root, timeout=60)  # its turn comes, still held
-    finally:
-        serving.close()
 
 
 def test_holds_and_go_are_relayed_to_the_reducer(settings: Settings) -> None:
