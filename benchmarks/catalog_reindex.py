@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sardana_nxsas.acquisition.exposure import begin_exposure, end_exposure, record_counts
+from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog import Catalog
 from sardana_nxsas.catalog.maintenance import exposure_files, reindex
-from sardana_nxsas.exposure import begin_exposure, end_exposure, record_counts
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.dataroot.layout import DataRoot
 
 TITLES = ("Glassy_Carbon", "AgBeh", "buffer_PBS", "REV_{n}_lysozyme", "empty_beam", "dark")
 

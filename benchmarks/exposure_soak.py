@@ -15,7 +15,7 @@ Three measurements on one running instrument:
    `--validate`). Then two series `expose T chunk tst` (prefix tst: the reducer never
    rewrites them, so a file's mtime is the writer's completion): from the end of counting
    (the file's `/entry/end_time`, stamped right after the count) and from the series' end
-   (the writer yields to a fast series: sardana_nxsas.writer.yielding) to the completion:
+   (the writer yields to a fast series: sardana_nxsas.jobs.yielding) to the completion:
    p50, p99, max. The same for `--single` single `expose T 1 tst` calls, each followed by
    polling the catalog until its row reads `done` (time from the Door's return).
 
@@ -40,8 +40,8 @@ from overhead_report import machine_lines, write_doc
 from overhead_stats import ms, table
 
 from sardana_nxsas.catalog import Catalog, catalog_url
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.nexus.exposure.validate import validate_exposure
 from sardana_nxsas.reducer import wait_reduced
 from sardana_nxsas.system.door import DoorClient
 from sardana_nxsas.system.simulated_instrument import move_to_slot_macro, start_simulated_instrument

@@ -43,7 +43,7 @@ include = []
 
 
 def minimal_description(full: Path, target: Path) -> Path:
-    from sardana_nxsas.instrument import load_instrument
+    from sardana_nxsas.description.instrument import load_instrument
 
     det = load_instrument(full).detector
     target.write_text(MINIMAL.format(distance=det.distance.value, pixel=det.x_pixel_size.value,

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from overhead_cpu import CpuMeter
 
-from sardana_nxsas.claim import INCOMING
+from sardana_nxsas.dataroot.claim import INCOMING
 from sardana_nxsas.system.door import DoorClient, MacroResult
 from sardana_nxsas.system.simulated_instrument import (
     DETECTOR_CHANNEL,

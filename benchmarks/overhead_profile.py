@@ -34,27 +34,27 @@ from typing import Any
 
 import numpy as np
 
-from sardana_nxsas import exposure
-from sardana_nxsas.cbf import write_cbf
-from sardana_nxsas.claim import INCOMING
+from sardana_nxsas.acquisition import exposure
+from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.acquisition.snapshot import BackgroundSnapshot
+from sardana_nxsas.dataroot.cbf import write_cbf
+from sardana_nxsas.dataroot.claim import INCOMING
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.description import load_description
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.instrument import load_instrument
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.recording import end_refs, readings_to_json
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.nexus.exposure.readings import end_refs, readings_to_json
 from sardana_nxsas.simulation import default_geometry, get_detector, simulate_frame
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
-from sardana_nxsas.snapshot import BackgroundSnapshot
 from sardana_nxsas.system.simulated_instrument import MOTORS
 from sardana_nxsas.writer import drain
 
 WRITER = "sardana_nxsas.writer.complete"
 # (label, module or "module:Class", attribute): the wrapped steps
 PROBES: tuple[tuple[str, str, str], ...] = (
-    ("fsn_allocate", "sardana_nxsas.exposure:FsnCounter", "allocate"),
-    ("submit", "sardana_nxsas.exposure", "submit"),
-    ("claim", "sardana_nxsas.exposure", "claim_frame"),
+    ("fsn_allocate", "sardana_nxsas.acquisition.exposure:FsnCounter", "allocate"),
+    ("submit", "sardana_nxsas.acquisition.exposure", "submit"),
+    ("claim", "sardana_nxsas.acquisition.exposure", "claim_frame"),
     ("ensure_file", WRITER, "ensure_file"),
     ("read_cbf", WRITER, "read_cbf"),
     ("sha256", WRITER, "sha256_file"),
@@ -63,9 +63,9 @@ PROBES: tuple[tuple[str, str, str], ...] = (
     ("end_values", WRITER, "end_values"),
     ("bad_pixels", WRITER, "bad_pixel_mask"),
     ("complete_nxs", WRITER, "complete_exposure_file"),
-    ("write_frame", "sardana_nxsas.nexus.nxsas", "_write_frame"),
-    ("pixel_mask", "sardana_nxsas.nexus.nxsas", "pixel_mask"),
-    ("fsync_nxs", "sardana_nxsas.nexus.nxsas", "_fsync"),
+    ("write_frame", "sardana_nxsas.nexus.exposure.nxsas", "_write_frame"),
+    ("pixel_mask", "sardana_nxsas.nexus.exposure.nxsas", "pixel_mask"),
+    ("fsync_nxs", "sardana_nxsas.nexus.exposure.nxsas", "_fsync"),
     ("total_counts", WRITER, "total_counts"),
     ("status", WRITER, "_status"),
     ("note", WRITER, "write_catalog_note"),

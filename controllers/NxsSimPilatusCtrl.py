@@ -21,7 +21,7 @@ from sardana.pool.controller import (
     Type,
 )
 
-from sardana_nxsas.cbf import MiniCbfHeader, write_cbf
+from sardana_nxsas.dataroot.cbf import MiniCbfHeader, write_cbf
 from sardana_nxsas.simulation import DEFAULT_HOLDER, default_geometry, get_detector, simulate_frame
 from sardana_nxsas.simulation.stage import STAGE
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sardana_nxsas.layout import DataRoot  # noqa: E402
+from sardana_nxsas.dataroot.layout import DataRoot  # noqa: E402
 from sardana_nxsas.paths import plugin_dir  # noqa: E402
 from sardana_nxsas.system.simulated_instrument import start_simulated_instrument  # noqa: E402
 from sardana_nxsas.writer import wait_written  # noqa: E402

@@ -8,11 +8,11 @@ from_door.
 
 from sardana.macroserver.macro import Macro, Optional, Type
 
-from sardana_nxsas import macro_support as ms
+from sardana_nxsas.acquisition import macro_support as ms
+from sardana_nxsas.acquisition.settings import data_root_from_getter
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.catalog.export import table_lines
-from sardana_nxsas.sample_text import door_text, from_door
-from sardana_nxsas.settings import data_root_from_getter
+from sardana_nxsas.samples.text import door_text, from_door
 
 URL_ENV = "NxsCatalogUrl"
 DEFAULT_N = 20

@@ -15,10 +15,8 @@ from sardana.macroserver.macro import Hookable, Macro, Optional, Type
 from sardana.macroserver.macros.standard import ct as _stock_ct
 from tango import DevState
 
-from sardana_nxsas import macro_support as ms
-from sardana_nxsas.description import load_description, require_elements, resolve
-from sardana_nxsas.errors import NxsError, SessionError
-from sardana_nxsas.exposure import (
+from sardana_nxsas.acquisition import macro_support as ms
+from sardana_nxsas.acquisition.exposure import (
     Session,
     begin_exposure,
     catalog_news,
@@ -28,13 +26,15 @@ from sardana_nxsas.exposure import (
     require_session,
     series,
 )
-from sardana_nxsas.fsn import FsnCounter, lsfsn_lines
-from sardana_nxsas.nexus.nxsas import iso
-from sardana_nxsas.recording import end_refs, readings_to_json
+from sardana_nxsas.acquisition.settings import data_root_from_getter
+from sardana_nxsas.acquisition.snapshot import BackgroundSnapshot, shared_pool
+from sardana_nxsas.dataroot.fsn import FsnCounter, lsfsn_lines
+from sardana_nxsas.description import load_description, require_elements, resolve
+from sardana_nxsas.errors import NxsError, SessionError
+from sardana_nxsas.nexus.exposure.nxsas import iso
+from sardana_nxsas.nexus.exposure.readings import end_refs, readings_to_json
 from sardana_nxsas.reducer import reduction_news
-from sardana_nxsas.sample_text import door_text, from_door
-from sardana_nxsas.settings import data_root_from_getter
-from sardana_nxsas.snapshot import BackgroundSnapshot, shared_pool
+from sardana_nxsas.samples.text import door_text, from_door
 from sardana_nxsas.writer import writer_for
 
 SESSION_ENV = "NxsSession"

@@ -3,7 +3,7 @@
 One macro with an action word and free words after it: Sardana lets the last
 repeat parameter go without brackets, so spock takes the words as typed. A thin
 adapter: the registry (a JSON file in the data root, shared by every Door) and
-the word syntax live in the core (sardana_nxsas.sample_store, .sample_text).
+the word syntax live in the core (sardana_nxsas.samples.store, .sample_text).
 Tango strings are Latin-1: everything printed goes through door_text (other
 characters as \\uXXXX) and typed words through from_door (the reverse).
 See docs/how-to/manage-samples.md.
@@ -13,12 +13,12 @@ import re
 
 from sardana.macroserver.macro import Macro, Type
 
-from sardana_nxsas import macro_support as ms
+from sardana_nxsas.acquisition import macro_support as ms
+from sardana_nxsas.acquisition.settings import data_root_from_getter
 from sardana_nxsas.errors import NxsError
-from sardana_nxsas.sample_store import registry_for, spock_quote
-from sardana_nxsas.sample_text import CLEAR, describe, door_text, from_door, parse_changes, table
-from sardana_nxsas.samples import Sample
-from sardana_nxsas.settings import data_root_from_getter
+from sardana_nxsas.samples.model import Sample
+from sardana_nxsas.samples.store import registry_for, spock_quote
+from sardana_nxsas.samples.text import CLEAR, describe, door_text, from_door, parse_changes, table
 
 SAMPLE_ENV = "NxsSample"  # the chosen sample's name
 TITLE_ENV = "NxsTitle"  # the title expose gives its exposures (macros/nxsas_exposure.py)

@@ -3,7 +3,7 @@
 As operators measure it: beamstop out, then ``n`` exposures each of the dark, the
 empty beam and the sample on the ``tra`` prefix (normal exposure files, through
 ``expose``), T = (S - D) / (E - D) with its uncertainty from the direct beam
-(sardana_nxsas.transmission), stored in the sample registry (so every later exposure
+(sardana_nxsas.acquisition.transmission), stored in the sample registry (so every later exposure
 of the sample carries it), and the beamstop back in, also when the macro is stopped
 or fails half-way. A thin adapter; see docs/how-to/measure-transmission.md.
 """
@@ -11,18 +11,18 @@ or fails half-way. A thin adapter; see docs/how-to/measure-transmission.md.
 from sardana.macroserver.macro import Macro, Type
 from taurus.core.util.log import Logger
 
-from sardana_nxsas import macro_support as ms
-from sardana_nxsas.description import load_description
-from sardana_nxsas.errors import NxsError
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.sample_store import registry_for, spock_quote
-from sardana_nxsas.sample_text import door_text, from_door
-from sardana_nxsas.transmission import (
+from sardana_nxsas.acquisition import macro_support as ms
+from sardana_nxsas.acquisition.transmission import (
     TRANSMISSION_PREFIX,
     beamstop_motor,
     measure,
     reference_sample,
 )
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.description import load_description
+from sardana_nxsas.errors import NxsError
+from sardana_nxsas.samples.store import registry_for, spock_quote
+from sardana_nxsas.samples.text import door_text, from_door
 
 MOTOR_ENV = "NxsBeamstopMotor"  # default: the motor of beam_stop.x in the description
 OUT_ENV = "NxsBeamstopOut"  # required: the beamstop motor's position with the beam free

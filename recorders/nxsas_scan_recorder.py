@@ -2,7 +2,7 @@
 
 Chosen by Sardana for a ``ScanFile`` ending in ``.nxs`` (or by name: ``senv ScanRecorder
 NxsScanRecorder``). A thin adapter: it turns Sardana's record list into plain values and
-calls the core (``sardana_nxsas.scan``), which writes the file, the CBFs and the catalog
+calls the core (``sardana_nxsas.acquisition.scan``), which writes the file, the CBFs and the catalog
 rows. See docs/how-to/record-scans.md and docs/decisions/0010-scan-files.md.
 """
 
@@ -16,11 +16,8 @@ from sardana.macroserver.scan.gscan import ScanEndStatus
 from sardana.macroserver.scan.recorder import BaseFileRecorder
 from sardana.macroserver.scan.scandata import MoveableDesc
 
-from sardana_nxsas import macro_support as ms
-from sardana_nxsas.description import load_description, resolve
-from sardana_nxsas.nexus.scanplot import Grid
-from sardana_nxsas.sample_text import door_text
-from sardana_nxsas.scan import (
+from sardana_nxsas.acquisition import macro_support as ms
+from sardana_nxsas.acquisition.scan import (
     SIGNAL_ENV,
     ScanPoint,
     ScanRecording,
@@ -28,7 +25,10 @@ from sardana_nxsas.scan import (
     column_name,
     scan_file_path,
 )
-from sardana_nxsas.snapshot import take_snapshot
+from sardana_nxsas.acquisition.snapshot import take_snapshot
+from sardana_nxsas.description import load_description, resolve
+from sardana_nxsas.nexus.scan.plot import Grid
+from sardana_nxsas.samples.text import door_text
 
 _END = {
     "Normal": ("complete", None),

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sardana_nxsas.layout import DEFAULT_PREFIXES
-from sardana_nxsas.settings import words
+from sardana_nxsas.acquisition.settings import words
+from sardana_nxsas.dataroot.layout import DEFAULT_PREFIXES
 
 ENV_DOOR = "NXSAS_GUI_DOOR"  # Door device name (or alias)
 ENV_MACROSERVER = "NXSAS_GUI_MACROSERVER"

@@ -14,10 +14,10 @@ from nxsas_gui_context import GuiContext, context
 from nxsas_gui_door import RunReport
 from taurus.external.qt import Qt
 
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.gui_model import check_exposure_form, progress
 from sardana_nxsas.gui_model.exposure_form import move_macro
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.sample_store import registry_for
+from sardana_nxsas.samples.store import registry_for
 
 KEEP_SAMPLE = ""  # the sample combo's first entry: keep the chosen sample (NxsSample)
 

@@ -1,6 +1,6 @@
 """The FSN indicator: last and next FSN of every prefix, as ``lsfsn`` shows them, live.
 
-Reads the data root's FSN store (sardana_nxsas.fsn, what ``lsfsn`` reads) on a
+Reads the data root's FSN store (sardana_nxsas.dataroot.fsn, what ``lsfsn`` reads) on a
 timer; the table is recomputed only when the store or the folders changed.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from nxsas_gui_context import GuiContext, context
 from taurus.external.qt import Qt
 
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.gui_model import fsn_rows
-from sardana_nxsas.layout import DataRoot
 
 REFRESH_MS = 1000
 

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sardana_nxsas.cli import main as cli_main
+    from sardana_nxsas.cli.main import main as cli_main
 
     return cli_main(["gui", *(sys.argv[1:] if argv is None else argv)])
 

@@ -12,6 +12,7 @@ from nxsas_gui_context import GuiContext, context
 from nxsas_gui_door import RunReport
 from taurus.external.qt import Qt
 
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.gui_model import (
     SAMPLE_COLUMNS,
@@ -21,9 +22,8 @@ from sardana_nxsas.gui_model import (
     sample_rows,
     use_macro,
 )
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.sample_store import registry_for
-from sardana_nxsas.samples import Sample
+from sardana_nxsas.samples.model import Sample
+from sardana_nxsas.samples.store import registry_for
 
 REFRESH_MS = 1000
 

@@ -122,7 +122,7 @@ class nxsas_bench_probe(Macro):
             ]
         if hasattr(getattr(module, "ms", None), "settings"):
             wrapped.append((module.ms, "settings", "settings"))
-        core = sys.modules.get("sardana_nxsas.exposure")
+        core = sys.modules.get("sardana_nxsas.acquisition.exposure")
         if core is not None:
             wrapped += [(core, n, n) for n in CORE if hasattr(core, n)]
             if hasattr(core, "FsnCounter"):

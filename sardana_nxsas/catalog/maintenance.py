@@ -19,12 +19,12 @@ import h5py
 from sardana_nxsas.catalog.note import read_note
 from sardana_nxsas.catalog.reduced import file_columns
 from sardana_nxsas.catalog.rows import _scalars, key_of, row_from_file
+from sardana_nxsas.catalog.scan_rows import rows_from_scan_file
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.catalog.store import Catalog
-from sardana_nxsas.cbf import sha256_file
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.scansummary import is_scan_file
-from sardana_nxsas.scan_rows import rows_from_scan_file
+from sardana_nxsas.dataroot.cbf import sha256_file
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.nexus.scan.summary import is_scan_file
 
 _NXS_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)_[0-9]+\.nxs")
 BATCH = 200

@@ -22,8 +22,8 @@ from h5py import h5a, h5d, h5g, h5o, h5s
 from sardana_nxsas.catalog.note import FINAL, NOTE, read_note, write_note
 from sardana_nxsas.catalog.reduced import file_columns
 from sardana_nxsas.catalog.schema import CatalogError
-from sardana_nxsas.durable import fsync_file
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.durable import fsync_file
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.nexus.mask import total_counts as count_frame
 
 log = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ from typing import Any
 from sardana_nxsas.catalog.rows import relative, row_from_file
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.catalog.store import Catalog, catalog_url, check_row, safe_url
-from sardana_nxsas.durable import ensure_dir, exclusive_lock, fsync_dir, write_atomic
+from sardana_nxsas.dataroot.durable import ensure_dir, exclusive_lock, fsync_dir, write_atomic
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.errors import NxsError
-from sardana_nxsas.layout import DataRoot
 
 FROM_FILE = "_from_file"  # a spooled row to be read from this exposure file when sent
 

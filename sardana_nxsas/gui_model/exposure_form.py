@@ -11,10 +11,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DEFAULT_PREFIXES, DataRoot, check_prefix_syntax
 from sardana_nxsas.errors import NxsError
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.layout import DEFAULT_PREFIXES, DataRoot, check_prefix_syntax
-from sardana_nxsas.sample_text import door_text
+from sardana_nxsas.samples.text import door_text
 
 MAX_IMAGES = 100_000
 

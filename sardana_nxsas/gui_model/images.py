@@ -16,8 +16,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.layout import DEFAULT_PREFIXES, DataRoot
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DEFAULT_PREFIXES, DataRoot
 
 FINAL = ("complete", "aborted", "failed")
 LOOK_BACK = 3  # numbers before the last one tried while the last is being written

@@ -10,8 +10,8 @@ once without a round trip; the macro checks it again.
 from __future__ import annotations
 
 from sardana_nxsas.errors import NxsError
-from sardana_nxsas.sample_text import door_text, parse_changes
-from sardana_nxsas.samples import ERROR_OF, Sample
+from sardana_nxsas.samples.model import ERROR_OF, Sample
+from sardana_nxsas.samples.text import door_text, parse_changes
 
 # (header, Sample attribute, nxssample field word)
 SAMPLE_COLUMNS: tuple[tuple[str, str, str], ...] = (

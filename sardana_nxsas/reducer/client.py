@@ -9,14 +9,14 @@ are on disk.
 
 from __future__ import annotations
 
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.jobs.process import WorkerProcess, shared_process
 from sardana_nxsas.reducer.jobs import REDUCE, pending_reductions
-from sardana_nxsas.writer.client import WriterProcess, shared_process
 
 LOG = "reducer.log"
 
 
-class ReducerProcess(WriterProcess):
+class ReducerProcess(WorkerProcess):
     module = "sardana_nxsas.reducer"
     log = LOG
     queue = REDUCE

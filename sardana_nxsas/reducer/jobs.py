@@ -1,5 +1,4 @@
-"""Reduce jobs: the writer's durable job files (sardana_nxsas.writer.jobs) in a queue of
-their own, ``state/reduce-pending/<stem>.<ns>.reduce.json``."""
+"""Reduce jobs: durable job files (sardana_nxsas.jobs) in a queue of their own, ``state/reduce-pending/<stem>.<ns>.reduce.json``."""
 
 from __future__ import annotations
 
@@ -7,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sardana_nxsas.catalog.rows import relative
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.writer.jobs import Job, Queue, pending, submit, wait_written
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.jobs.queue import Job, Queue, pending, submit, wait_done
 
 REDUCE = Queue("reduce-pending", ("reduce",), "reducer")
 REDUCED_PREFIXES = ("crd",)  # the measurements; tra, scn, tst... are not reduced
@@ -31,7 +30,7 @@ def request_reduction(
     if prefix not in REDUCED_PREFIXES or status(nxs) != "complete":
         return None
     payload = {"nxs": relative(nxs, root), "catalog_url": catalog_url}
-    return submit(root, nxs.stem, "reduce", payload, durable, REDUCE)
+    return submit(root, nxs.stem, "reduce", payload, durable, queue=REDUCE)
 
 
 def pending_reductions(root: DataRoot) -> list[Job]:
@@ -43,4 +42,4 @@ def wait_reduced(root: DataRoot, stem: str | None = None, timeout: float = 120.0
     """Wait until no reduction of ``stem`` (None: of any exposure) is pending; False on
     timeout. Reductions are requested by the writer: wait for it first
     (sardana_nxsas.writer.wait_written)."""
-    return wait_written(root, stem, timeout, REDUCE)
+    return wait_done(root, REDUCE, stem, timeout)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 
-from sardana_nxsas.durable import ensure_dir, write_atomic
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.durable import ensure_dir, write_atomic
+from sardana_nxsas.dataroot.layout import DataRoot
 
 NEWS = "reduction-news"
 SHOWN_AT_ONCE = 5  # more failures than this are summed up in one line

@@ -1,6 +1,6 @@
 """The reducer process: take the reduce jobs of a data root in order and reduce each file.
 
-The writer's loop and drainer (sardana_nxsas.writer.service) with the reduce queue.
+The generic loop and drainer (sardana_nxsas.jobs.drain) with the reduce queue.
 What differs: any exception of the reduction is a failed attempt (the science code
 may raise what it likes), and attempts are counted on disk (``<job>.tries``) before
 each run, so a job that kills the process (a crash in a C extension, the OOM killer)
@@ -21,11 +21,11 @@ from typing import Any
 from sardana_nxsas.catalog import shared_writer
 from sardana_nxsas.catalog.reduced import failed_columns, outcome_columns
 from sardana_nxsas.catalog.rows import key_of, relative, write_catalog_note
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.jobs.drain import MAX_ATTEMPTS, Drainer, drain, serve
+from sardana_nxsas.jobs.queue import Job
 from sardana_nxsas.reducer.jobs import REDUCE
 from sardana_nxsas.reducer.news import tell_failure
-from sardana_nxsas.writer.jobs import Job
-from sardana_nxsas.writer.service import MAX_ATTEMPTS, Drainer, drain, serve
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     drainer = ReductionDrainer(root)
     if args.serve:
         os.nice(NICE)  # beside acquisition: the MacroServer and the writer come first
-        serve(root, sys.stdin.buffer, drainer, PID_FILE)
+        serve(drainer, sys.stdin.buffer, PID_FILE)
         left = 0
     else:
-        left = drain(root, drainer=drainer)
+        left = drain(drainer)
     drainer.flush()
     return 1 if left else 0

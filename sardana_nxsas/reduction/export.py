@@ -17,7 +17,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from sardana_nxsas.durable import write_atomic
+from sardana_nxsas.dataroot.durable import write_atomic
 from sardana_nxsas.reduction.cansas import (
     InstrumentInfo,
     ProcessInfo,

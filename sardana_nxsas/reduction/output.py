@@ -1,7 +1,7 @@
 """Writing a reduction into its exposure file (``/entry/reduced``) and the ASCII file.
 
 The exposure file is changed as a whole: read into memory, the subentry replaced, and
-written back atomically and durably (sardana_nxsas.durable.write_atomic), so a reducer
+written back atomically and durably (sardana_nxsas.dataroot.durable.write_atomic), so a reducer
 killed half-way never damages the raw data; a reader keeps the version it opened.
 ``/entry/reduced`` is an NXsubentry with ``definition = NXcanSAS`` when the reduction is
 done, and without a definition (it is not a SASentry) when it failed; both carry
@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import h5py
 
 from sardana_nxsas import __version__
-from sardana_nxsas.durable import write_atomic
+from sardana_nxsas.dataroot.durable import write_atomic
 from sardana_nxsas.nexus.fields import group, text
 from sardana_nxsas.reduction.cansas import (
     InstrumentInfo,
@@ -37,8 +38,8 @@ from sardana_nxsas.reduction.cansas import (
 )
 from sardana_nxsas.reduction.export import ascii_path_for, read_reduced, write_ascii
 from sardana_nxsas.reduction.inputs import Header
-from sardana_nxsas.reduction.pipeline import Result, now_iso
 from sardana_nxsas.reduction.recorded import REDUCED
+from sardana_nxsas.reduction.result import Result
 
 _OLD_ENTRY = "entry.before-reduction"  # the /entry being rebuilt, for a moment
 _NOTE = "notes"  # sardana_nxsas.catalog.note.NOTE (the catalog is not imported here)
@@ -136,3 +137,7 @@ def write_failure(h: Header, reason: str, standards: dict[str, Header]) -> None:
 
     _rewrite(h.path, change)
     ascii_path_for(h.path).unlink(missing_ok=True)  # a curve of an earlier reduction
+
+
+def now_iso() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")

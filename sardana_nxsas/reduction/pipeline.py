@@ -11,43 +11,26 @@ OSError (the file cannot be written) propagates, so the reducer tries again.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.reduction import ReductionOutcome
-from sardana_nxsas.reduction.absolute import Calibration, calibrate
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.reduction.absolute import calibrate
 from sardana_nxsas.reduction.curves import Curve, dark_level, normalised
 from sardana_nxsas.reduction.inputs import Header, ReductionError, Value, read_frame, read_header
 from sardana_nxsas.reduction.integrate import average, bins, solid_angle_at_normal
 from sardana_nxsas.reduction.masking import beamstop_disc
+from sardana_nxsas.reduction.outcome import ReductionOutcome
+from sardana_nxsas.reduction.output import write_failure, write_result
+from sardana_nxsas.reduction.result import Result
 from sardana_nxsas.reduction.shadowref import ShadowMask, shadow_mask
 from sardana_nxsas.reduction.standards import ROLES, choose_standards
 
 TRANSMISSION_SIGMAS = 2.0  # a T above 1 by at most this many of its errors is accepted
 
 
-@dataclass
-class Result:
-    """What the reduction produced, for the writers (output.py)."""
-
-    exposure: Header
-    curve: Curve
-    qdev: np.ndarray
-    units: str  # "1/cm", or "arbitrary" for the dark and the empty beam
-    standards: dict[str, Header]
-    calibration: Calibration | None
-    steps: list[str] = field(default_factory=list)
-    terms: dict[str, str | float | int] = field(default_factory=dict)
-    units_of: dict[str, str] = field(default_factory=dict)
-
-
 def reduce_file(root: DataRoot, nxs: Path) -> ReductionOutcome:
-    from sardana_nxsas.reduction.output import write_failure, write_result
-
     try:
         header = read_header(nxs)
     except ReductionError as exc:
@@ -261,7 +244,3 @@ def _pyfai_version() -> str:
     import pyFAI
 
     return str(pyFAI.version)
-
-
-def now_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")

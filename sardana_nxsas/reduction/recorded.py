@@ -15,8 +15,8 @@ from typing import Any
 import h5py
 import numpy as np
 
-from sardana_nxsas.reduction import ReductionOutcome
 from sardana_nxsas.reduction.cansas import SASDATA
+from sardana_nxsas.reduction.outcome import ReductionOutcome
 
 REDUCED = "reduced"  # /entry/reduced: NXsubentry, NXcanSAS when done
 _PROCESS = f"{REDUCED}/sasprocess"

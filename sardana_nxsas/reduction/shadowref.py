@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.reduction.inputs import Header, ReductionError, read_frame
 from sardana_nxsas.reduction.masking import (
     FALSE_ALARM,

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.reduction.inputs import Header, ReductionError, read_header
 
 ROLES = ("dark", "empty_beam", "glassy_carbon")

@@ -15,7 +15,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from sardana_nxsas.nexus.validate import nexusformat_messages
+from sardana_nxsas.nexus.exposure.validate import nexusformat_messages
 from sardana_nxsas.reduction.cansas import I_UNITS, Q_UNITS, VERSION
 
 CLASSES = {"sasdata01": "SASdata", "sassample": "SASsample", "sasinstrument": "SASinstrument",

@@ -120,3 +120,9 @@ def setup_plugin_paths(
             if properties != setup.before[device]:
                 db.put_device_property(device, properties)
     return setup
+
+
+def tango_database(tango_host: str) -> tango.Database:
+    """The Tango database at ``HOST[:PORT]`` (port 10000 when not given)."""
+    host, _, port = tango_host.partition(":")
+    return tango.Database(host, int(port or 10000))

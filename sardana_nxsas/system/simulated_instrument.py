@@ -11,9 +11,9 @@ from pathlib import Path
 
 import tango
 
-from sardana_nxsas.claim import INCOMING
+from sardana_nxsas.acquisition.scan import scan_defaults
+from sardana_nxsas.dataroot.claim import INCOMING
 from sardana_nxsas.paths import plugin_dir
-from sardana_nxsas.scan import scan_defaults
 from sardana_nxsas.simulation.holder import DEFAULT_HOLDER
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
 from sardana_nxsas.system.door import DoorClient

@@ -3,9 +3,10 @@
 The macros allocate the FSN, read the instrument, give the detector's frame its
 name, and hand the rest to a writer as durable jobs (:mod:`.jobs`): creating the
 .nxs at ``nxsbegin``, and at ``nxsend`` completing it from the CBF (compressed
-frame, checksum, metadata, final status) and queueing its catalog row. The
-writer is a process of its own (:mod:`.client`, :mod:`.service`), so its CPU
-work never holds the MacroServer's interpreter. See docs/decisions/0008.
+frame, checksum, metadata, final status) and queueing its catalog row and its
+reduction. The writer is a process of its own (:mod:`.client`, :mod:`.service`;
+the queue, the loop and the process are sardana_nxsas.jobs), so its CPU work never
+holds the MacroServer's interpreter. See docs/decisions/0008.
 """
 
 from sardana_nxsas.writer.client import WriterProcess, writer_for

@@ -20,22 +20,22 @@ import h5py
 
 from sardana_nxsas.catalog import row_for_running, row_from_file, shared_writer
 from sardana_nxsas.catalog.rows import write_catalog_note
-from sardana_nxsas.cbf import read_cbf, sha256_file
-from sardana_nxsas.claim import settle_claim
+from sardana_nxsas.dataroot.cbf import read_cbf, sha256_file
+from sardana_nxsas.dataroot.claim import settle_claim
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.description import load_description, resolve
 from sardana_nxsas.errors import NxsError
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.mask import bad_pixel_mask, total_counts
-from sardana_nxsas.nexus.nxsas import (
+from sardana_nxsas.nexus.exposure.nxsas import (
     ExposureResult,
     ExposureStart,
     FrameFile,
     complete_exposure_file,
     create_exposure_file,
 )
-from sardana_nxsas.recording import end_values, readings_from_json
+from sardana_nxsas.nexus.exposure.readings import end_values, readings_from_json
+from sardana_nxsas.nexus.mask import bad_pixel_mask, total_counts
 from sardana_nxsas.reducer import jobs as reduction_jobs
-from sardana_nxsas.samples import Sample
+from sardana_nxsas.samples.model import Sample
 from sardana_nxsas.writer.jobs import Job
 
 log = logging.getLogger(__name__)

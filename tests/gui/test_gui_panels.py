@@ -7,7 +7,7 @@ import pytest
 import tango
 from taurus.external.qt import Qt
 
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.writer import wait_written
 
 WAIT_MS = 120_000  # an upper bound only: every wait ends as soon as its condition holds

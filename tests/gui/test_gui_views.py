@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.writer import wait_written
 
 WAIT_MS = 120_000

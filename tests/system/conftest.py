@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.paths import plugin_dir
 from sardana_nxsas.reducer import wait_reduced
 from sardana_nxsas.system.door import DoorClient, MacroResult

@@ -11,7 +11,7 @@ from typing import Any
 from sardana_nxsas.paths import plugin_dir
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument
 
-CLI = [sys.executable, "-m", "sardana_nxsas.cli"]
+CLI = [sys.executable, "-m", "sardana_nxsas.cli.main"]
 
 
 def test_setup_writes_plugin_paths_into_the_tango_db(simulated: SimulatedInstrument) -> None:

@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.nexus.exposure.validate import validate_exposure
 from sardana_nxsas.system.door import DoorClient
 
-CLI = [sys.executable, "-m", "sardana_nxsas.cli"]
+CLI = [sys.executable, "-m", "sardana_nxsas.cli.main"]
 
 
 def alive(pid: int) -> bool:

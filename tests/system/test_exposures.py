@@ -12,11 +12,11 @@ import h5py
 import numpy as np
 import pytest
 
-from sardana_nxsas.cbf import read_cbf
-from sardana_nxsas.claim import INCOMING
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.dataroot.cbf import read_cbf
+from sardana_nxsas.dataroot.claim import INCOMING
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.nexus.exposure.validate import validate_exposure
 from sardana_nxsas.system.door import DoorClient
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument, move_to_slot_macro
 from sardana_nxsas.writer import wait_written

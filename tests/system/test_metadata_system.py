@@ -10,9 +10,9 @@ import pytest
 import silx.io
 import tango
 
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.validate import nxsas_messages, validate_exposure
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.nexus.exposure.validate import nxsas_messages, validate_exposure
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument
 
 

@@ -16,10 +16,10 @@ import h5py
 import pytest
 
 from sardana_nxsas.catalog import Catalog, catalog_url
-from sardana_nxsas.demo import sample_macro
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.cli.demo import sample_macro
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.reducer import pending_reductions, wait_reduced
-from sardana_nxsas.sample_store import registry_for
+from sardana_nxsas.samples.store import registry_for
 from sardana_nxsas.simulation.samples import SAMPLE_MODELS
 from sardana_nxsas.writer import wait_written
 

@@ -15,8 +15,8 @@ import h5py
 import pytest
 import tango
 
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.sample_store import registry_for
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.samples.store import registry_for
 from sardana_nxsas.system.door import DoorClient
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument
 from sardana_nxsas.system.spock import create_spock_profile

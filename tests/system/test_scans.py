@@ -14,10 +14,10 @@ import tango
 from silx.io.nxdata import get_default
 
 from sardana_nxsas.catalog import Catalog, catalog_url
-from sardana_nxsas.cbf import read_cbf, sha256_file
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.scanvalidate import validate_scan
+from sardana_nxsas.dataroot.cbf import read_cbf, sha256_file
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.nexus.scan.validate import validate_scan
 from sardana_nxsas.simulation.holder import DEFAULT_HOLDER
 from sardana_nxsas.system.simulated_instrument import (
     DETECTOR_CHANNEL,

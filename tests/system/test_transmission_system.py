@@ -8,9 +8,9 @@ import h5py
 import pytest
 import tango
 
-from sardana_nxsas.demo import sample_macro
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.sample_store import registry_for
+from sardana_nxsas.cli.demo import sample_macro
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.samples.store import registry_for
 from sardana_nxsas.simulation.samples import SAMPLE_MODELS
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from sardana_nxsas import cli_catalog
+from sardana_nxsas.acquisition.exposure import begin_exposure, end_exposure, record_counts
+from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.cli import catalog as cli_catalog
 from sardana_nxsas.errors import NxsError
-from sardana_nxsas.exposure import begin_exposure, end_exposure, record_counts
-from sardana_nxsas.settings import Settings
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sardana_nxsas.exposure import begin_exposure, end_exposure, record_counts
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.samples import Sample
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.acquisition.exposure import begin_exposure, end_exposure, record_counts
+from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.samples.model import Sample
 from sardana_nxsas.simulation import SAMPLE_MODELS, default_geometry, get_detector, simulate_frame
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
 

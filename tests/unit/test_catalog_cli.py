@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from catalog_support import make_exposure, run_cli
 
+from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.dataroot.layout import DataRoot
 
 TITLES = ["Glassy_Carbon", "=1+1 'quoted' 100%", "Water ☃"]
 

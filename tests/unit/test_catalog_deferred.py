@@ -4,10 +4,10 @@ from pathlib import Path
 
 from catalog_support import make_exposure
 
+from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
 from sardana_nxsas.catalog.spool import FROM_FILE, file_row
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.dataroot.layout import DataRoot
 
 
 def test_the_file_row_is_read_when_sent(tmp_path: Path, instrument_file: Path) -> None:
@@ -30,7 +30,7 @@ def test_catalog_reader_and_validator_can_open_one_file_at_once(
     import h5py
 
     from sardana_nxsas.catalog import row_from_file
-    from sardana_nxsas.nexus.validate import validate_exposure
+    from sardana_nxsas.nexus.exposure.validate import validate_exposure
 
     root = tmp_path / "data"
     root.mkdir()

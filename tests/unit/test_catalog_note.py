@@ -12,15 +12,15 @@ import pytest
 from catalog_support import make_exposure
 from test_scan_file import ascan, run_points
 
+from sardana_nxsas.acquisition.exposure import begin_exposure
+from sardana_nxsas.acquisition.scan import ScanRecording
+from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog import Catalog, catalog_url, row_from_file, shared_writer
 from sardana_nxsas.catalog.maintenance import reindex, verify
 from sardana_nxsas.catalog.note import FORMAT, VERSION, read_note
-from sardana_nxsas.cli import main
-from sardana_nxsas.exposure import begin_exposure
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.scanvalidate import base_class_messages, validate_any
-from sardana_nxsas.scan import ScanRecording
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.cli.main import main
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.nexus.scan.validate import base_class_messages, validate_any
 
 
 @pytest.fixture

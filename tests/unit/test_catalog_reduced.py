@@ -12,7 +12,7 @@ from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
 from sardana_nxsas.catalog.maintenance import reindex, verify
 from sardana_nxsas.catalog.reduced import outcome_columns
 from sardana_nxsas.catalog.schema import REDUCTION_COLUMNS
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.reducer.service import ReductionDrainer
 from sardana_nxsas.reduction import ReductionOutcome, reduce_exposure
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from catalog_support import make_exposure
 
+from sardana_nxsas.acquisition.exposure import begin_exposure, end_exposure
+from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog import Catalog, row_for_running, row_from_file
 from sardana_nxsas.catalog.rows import _plain, _scalars
 from sardana_nxsas.catalog.schema import COLUMNS, REDUCTION_COLUMNS
-from sardana_nxsas.exposure import begin_exposure, end_exposure
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.dataroot.layout import DataRoot
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ import pytest
 from catalog_support import row
 
 from sardana_nxsas.catalog import Catalog, CatalogWriter
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
 
 CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
     from sardana_nxsas.catalog import CatalogWriter
-    from sardana_nxsas.layout import DataRoot
+    from sardana_nxsas.dataroot.layout import DataRoot
     writer = CatalogWriter(DataRoot(Path(sys.argv[1])), sys.argv[2])
     for fsn in range(1, 100000):
         writer.submit({"prefix": "crd", "fsn": fsn, "title": "t", "status": "running"})

@@ -5,7 +5,13 @@ import fabio
 import numpy as np
 import pytest
 
-from sardana_nxsas.cbf import MiniCbfHeader, path_from_reference, read_cbf, sha256_file, write_cbf
+from sardana_nxsas.dataroot.cbf import (
+    MiniCbfHeader,
+    path_from_reference,
+    read_cbf,
+    sha256_file,
+    write_cbf,
+)
 from sardana_nxsas.errors import FileExistsNxsError
 
 HEADER = MiniCbfHeader(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sardana_nxsas.claim import claim_frame, settle_claim
+from sardana_nxsas.dataroot.claim import claim_frame, settle_claim
 from sardana_nxsas.errors import FileExistsNxsError
 
 

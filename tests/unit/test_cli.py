@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sardana_nxsas.cli import main
-from sardana_nxsas.exposure import begin_exposure, end_exposure, record_counts
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.acquisition.exposure import begin_exposure, end_exposure, record_counts
+from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.cli.main import main
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.paths import plugin_dirs
-from sardana_nxsas.settings import Settings
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sardana_nxsas.cli_instrument import add_parser
+from sardana_nxsas.cli.instrument import add_parser
 from sardana_nxsas.description import (
     Reading,
     check_description,
@@ -19,9 +19,9 @@ from sardana_nxsas.description import (
     require_elements,
     resolve,
 )
+from sardana_nxsas.description.instrument import load_instrument
 from sardana_nxsas.description.lines import key_lines
 from sardana_nxsas.errors import ConfigError
-from sardana_nxsas.instrument import load_instrument
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
 
 CREDO = resources.files("sardana_nxsas") / "examples" / "credo-like.toml"

@@ -6,9 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from sardana_nxsas.cbf import read_cbf
-from sardana_nxsas.errors import ConfigError, InvalidNameError, SessionError, UnknownPrefixError
-from sardana_nxsas.exposure import (
+from sardana_nxsas.acquisition.exposure import (
     Session,
     begin_exposure,
     check_exposure_time,
@@ -16,9 +14,11 @@ from sardana_nxsas.exposure import (
     record_counts,
     require_session,
 )
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.validate import validate_exposure
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.dataroot.cbf import read_cbf
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.errors import ConfigError, InvalidNameError, SessionError, UnknownPrefixError
+from sardana_nxsas.nexus.exposure.validate import validate_exposure
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import sardana_nxsas
+from sardana_nxsas.dataroot.fsn import Allocation, FsnCounter
+from sardana_nxsas.dataroot.layout import DEFAULT_PREFIXES, DataRoot
 from sardana_nxsas.errors import ConfigError, UnknownPrefixError
-from sardana_nxsas.fsn import Allocation, FsnCounter
-from sardana_nxsas.layout import DEFAULT_PREFIXES, DataRoot
 
 REPO = Path(sardana_nxsas.__file__).resolve().parents[1]
 CHILD_ENV = {
@@ -29,8 +29,8 @@ CHILD_ENV = {
 WORKER = """
 import sys, time
 from pathlib import Path
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
 root, start, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 counter = FsnCounter(DataRoot(root))
 print("ready", flush=True)
@@ -42,8 +42,8 @@ print(" ".join(str(counter.allocate("crd").fsn) for _ in range(count)), flush=Tr
 KILLED = """
 import os, sys
 from pathlib import Path
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
 counter = FsnCounter(DataRoot(Path(sys.argv[1])))
 with open(sys.argv[2], "a") as log:
     while True:
@@ -262,11 +262,13 @@ def test_garbage_store_resumes_after_disk(
     FsnCounter(root).allocate("crd")
     touch(root.cbf_path("crd", 7))
     store(root).write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="sardana_nxsas.fsn"):
+    with caplog.at_level(logging.WARNING, logger="sardana_nxsas.dataroot.fsn"):
         allocation = FsnCounter(root).allocate("crd")
     assert allocation == Allocation("crd", 8, ())
     assert store(root).read_text() == "8\n"
-    assert any(r.name == "sardana_nxsas.fsn" and "garbage" in r.message for r in caplog.records)
+    assert any(
+        r.name == "sardana_nxsas.dataroot.fsn" and "garbage" in r.message for r in caplog.records
+    )
 
 
 def test_unreadable_store_resumes_after_disk(
@@ -276,7 +278,7 @@ def test_unreadable_store_resumes_after_disk(
     touch(root.nxs_path("crd", 5))
     store(root).unlink()
     store(root).mkdir()  # reading a directory fails whoever we are; replacing it does too
-    with caplog.at_level(logging.WARNING, logger="sardana_nxsas.fsn"):
+    with caplog.at_level(logging.WARNING, logger="sardana_nxsas.dataroot.fsn"):
         assert FsnCounter(root).next("crd") == 6
         with pytest.raises(ConfigError, match="cannot record FSN 6"):
             FsnCounter(root).allocate("crd")
@@ -292,7 +294,7 @@ def test_existing_files_are_skipped(root: DataRoot, caplog: pytest.LogCaptureFix
     touch(root.cbf_path("crd", 3))  # e.g. copied in by hand, or an old store restored
     touch(root.nxs_path("crd", 4))
     assert counter.next("crd") == 5
-    with caplog.at_level(logging.WARNING, logger="sardana_nxsas.fsn"):
+    with caplog.at_level(logging.WARNING, logger="sardana_nxsas.dataroot.fsn"):
         assert counter.allocate("crd") == Allocation("crd", 5, (3, 4))
     assert "skipped 2 FSN(s)" in caplog.text
     assert store(root).read_text() == "5\n"
@@ -388,8 +390,8 @@ def test_a_stale_block_is_never_reused(root: DataRoot) -> None:
 SERIES_KILLED = """
 import os, sys
 from pathlib import Path
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
 counter = FsnCounter(DataRoot(Path(sys.argv[1])))
 with counter.reserve("crd", 50) as block:
     for _ in range(5):

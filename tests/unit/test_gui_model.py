@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.errors import NxsError
-from sardana_nxsas.fsn import FsnCounter
 from sardana_nxsas.gui_model import (
     add_macro,
     catalog_filters,
@@ -21,8 +22,7 @@ from sardana_nxsas.gui_model import (
     sample_rows,
     use_macro,
 )
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.samples import Sample
+from sardana_nxsas.samples.model import Sample
 
 
 def test_a_valid_form_gives_the_macro_lines():

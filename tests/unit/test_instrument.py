@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from sardana_nxsas.description.instrument import load_instrument
 from sardana_nxsas.errors import ConfigError
-from sardana_nxsas.instrument import load_instrument
 
 
 def test_loads_quantities_and_converts_beam_centre(instrument_file: Path) -> None:

@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from sardana_nxsas.dataroot.layout import (
+    DEFAULT_PREFIXES,
+    DataRoot,
+    check_prefix_syntax,
+    check_title,
+)
 from sardana_nxsas.errors import ConfigError, InvalidNameError, NxsError, UnknownPrefixError
-from sardana_nxsas.layout import DEFAULT_PREFIXES, DataRoot, check_prefix_syntax, check_title
 
 
 @pytest.fixture

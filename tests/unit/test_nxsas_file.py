@@ -7,15 +7,15 @@ import h5py
 import numpy as np
 import pytest
 
+from sardana_nxsas.description.instrument import load_instrument
 from sardana_nxsas.errors import FileExistsNxsError
-from sardana_nxsas.instrument import load_instrument
-from sardana_nxsas.nexus.nxsas import (
+from sardana_nxsas.nexus.exposure.nxsas import (
     ExposureResult,
     ExposureStart,
     complete_exposure_file,
     create_exposure_file,
 )
-from sardana_nxsas.nexus.validate import default_plot, nxsas_messages
+from sardana_nxsas.nexus.exposure.validate import default_plot, nxsas_messages
 
 NOW = datetime(2026, 11, 24, 12, 0, 0).astimezone()
 

@@ -8,13 +8,13 @@ import numpy as np
 
 from sardana_nxsas.description import load_description, resolve
 from sardana_nxsas.description.model import Reading
-from sardana_nxsas.nexus.nxsas import (
+from sardana_nxsas.nexus.exposure.nxsas import (
     ExposureResult,
     ExposureStart,
     complete_exposure_file,
     create_exposure_file,
 )
-from sardana_nxsas.recording import end_values, readings_from_json, readings_to_json
+from sardana_nxsas.nexus.exposure.readings import end_values, readings_from_json, readings_to_json
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
 
 NOW = datetime(2026, 11, 24, 12, 0).astimezone()
@@ -48,7 +48,7 @@ def test_end_values_log_and_missing(tmp_path: Path) -> None:
 
 
 def test_sample_record(tmp_path: Path) -> None:
-    from sardana_nxsas.samples import Sample
+    from sardana_nxsas.samples.model import Sample
 
     sample = Sample("REV 1", thickness=0.14, thickness_error=0.001, transmission=0.18,
                     transmission_error=0.002, position_x=50, category="sample+buffer",

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from catalog_support import make_exposure
 
+from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
-from sardana_nxsas.layout import DataRoot
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.jobs.drain import MAX_ATTEMPTS
 from sardana_nxsas.reducer import pending_reductions, reduction_news, request_reduction
 from sardana_nxsas.reducer.client import ReducerProcess
 from sardana_nxsas.reducer.service import TRIES, ReductionDrainer
-from sardana_nxsas.settings import Settings
-from sardana_nxsas.writer.service import MAX_ATTEMPTS
 
 
 @dataclass

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from reduction_support import expose, simulated_settings, standards
 
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.validate import validate_exposure
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.nexus.exposure.validate import validate_exposure
 from sardana_nxsas.reduction import reduce_exposure
 from sardana_nxsas.reduction.cansas import ReducedCurve
 from sardana_nxsas.reduction.export import read_reduced, write_cansas_file, write_xlsx
@@ -158,7 +158,7 @@ def test_the_writer_refuses_a_curve_without_its_science(change: dict, message: s
 
 
 def test_export_command_writes_each_format(sample: Path, tmp_path: Path) -> None:
-    from sardana_nxsas.cli import main
+    from sardana_nxsas.cli.main import main
 
     data = str(sample.parents[2])
     assert main(["export", "--data", data, "--fsn", "1-4", "-o", str(tmp_path / "a")]) == 0

@@ -10,7 +10,7 @@ import pytest
 from reduction_support import DETECTOR, GEOMETRY, expose, simulated_settings
 from scipy import ndimage
 
-from sardana_nxsas.demo import run_demo
+from sardana_nxsas.cli.demo import run_demo
 from sardana_nxsas.reduction import reduce_exposure
 from sardana_nxsas.reduction.export import read_reduced
 from sardana_nxsas.reduction.inputs import Geometry, Value

@@ -17,11 +17,9 @@ from pathlib import Path
 import pytest
 
 import sardana_nxsas
+from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.errors import ConfigError, NxsError
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.sample_store import SampleRegistry, registry_for, spock_quote
-from sardana_nxsas.sample_text import describe, door_text, from_door, parse_changes, table
-from sardana_nxsas.samples import (
+from sardana_nxsas.samples.model import (
     CATEGORIES,
     NXSAMPLE_TYPES,
     SITUATIONS,
@@ -30,6 +28,8 @@ from sardana_nxsas.samples import (
     SampleExistsError,
     UnknownSampleError,
 )
+from sardana_nxsas.samples.store import SampleRegistry, registry_for, spock_quote
+from sardana_nxsas.samples.text import describe, door_text, from_door, parse_changes, table
 
 REPO = Path(sardana_nxsas.__file__).resolve().parents[1]
 CHILD_ENV = {
@@ -41,9 +41,9 @@ ODD_NAMES = ["REV 1", 'Sample "A"', "O'Brien's gel", "Glaskohlenstoff ü", "样�
 ADDER = """
 import sys, time
 from pathlib import Path
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.sample_store import registry_for
-from sardana_nxsas.samples import Sample
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.samples.store import registry_for
+from sardana_nxsas.samples.model import Sample
 root, start, who, count = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 registry = registry_for(DataRoot(root))
 print("ready", flush=True)
@@ -56,9 +56,9 @@ for i in range(count):
 WRITER = """
 import os, sys
 from pathlib import Path
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.sample_store import registry_for
-from sardana_nxsas.samples import Sample
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.samples.store import registry_for
+from sardana_nxsas.samples.model import Sample
 registry = registry_for(DataRoot(Path(sys.argv[1])))
 print("ready", flush=True)
 i = 0

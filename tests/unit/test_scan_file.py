@@ -9,16 +9,8 @@ import numpy as np
 import pytest
 from silx.io.nxdata import get_default
 
-from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
-from sardana_nxsas.cbf import read_cbf, write_cbf
-from sardana_nxsas.errors import ConfigError, FileExistsNxsError
-from sardana_nxsas.exposure import cbf_header
-from sardana_nxsas.fsn import FsnCounter
-from sardana_nxsas.instrument import load_instrument
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.scanplot import Grid
-from sardana_nxsas.nexus.scanvalidate import validate_scan
-from sardana_nxsas.scan import (
+from sardana_nxsas.acquisition.exposure import cbf_header
+from sardana_nxsas.acquisition.scan import (
     ScanPoint,
     ScanRecording,
     ScanSetup,
@@ -26,7 +18,15 @@ from sardana_nxsas.scan import (
     plot_layout,
     scan_file_path,
 )
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
+from sardana_nxsas.dataroot.cbf import read_cbf, write_cbf
+from sardana_nxsas.dataroot.fsn import FsnCounter
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.errors import ConfigError, FileExistsNxsError
+from sardana_nxsas.nexus.scan.plot import Grid
+from sardana_nxsas.nexus.scan.validate import validate_scan
 
 SHAPE = (40, 30)
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.errors import ConfigError, UnknownPrefixError
-from sardana_nxsas.settings import Settings
 
 
 def getter(values: dict):

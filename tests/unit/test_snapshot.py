@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from sardana_nxsas.acquisition.snapshot import BackgroundSnapshot, take_snapshot
 from sardana_nxsas.description.model import Reading, SourceRef
-from sardana_nxsas.snapshot import BackgroundSnapshot, take_snapshot
 
 REFS = [SourceRef(f"positioners.m{i}", "motor", f"m{i}") for i in range(8)]
 

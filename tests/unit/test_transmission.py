@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sardana_nxsas.cbf import MiniCbfHeader, write_cbf
-from sardana_nxsas.simulation import SAMPLE_MODELS, default_geometry, get_detector, simulate_frame
-from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
-from sardana_nxsas.transmission import (
+from sardana_nxsas.acquisition.transmission import (
     BeamRate,
     TransmissionError,
     measure,
     transmission,
 )
+from sardana_nxsas.dataroot.cbf import MiniCbfHeader, write_cbf
+from sardana_nxsas.simulation import SAMPLE_MODELS, default_geometry, get_detector, simulate_frame
+from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml
 
 DETECTOR = get_detector("pilatus300k")
 GEOMETRY = default_geometry(DETECTOR)

@@ -9,14 +9,14 @@ import h5py
 import numpy as np
 import pytest
 
-from sardana_nxsas.cli import main
-from sardana_nxsas.cli_pending import pending_note
-from sardana_nxsas.exposure import Session, begin_exposure, end_exposure, record_counts
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.nexus.validate import validate_exposure
-from sardana_nxsas.settings import Settings
+from sardana_nxsas.acquisition.exposure import Session, begin_exposure, end_exposure, record_counts
+from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.cli.main import main
+from sardana_nxsas.cli.pending import pending_note
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.jobs.drain import MAX_ATTEMPTS
+from sardana_nxsas.nexus.exposure.validate import validate_exposure
 from sardana_nxsas.writer import WriterProcess, drain, pending, wait_written
-from sardana_nxsas.writer.service import MAX_ATTEMPTS
 
 
 @pytest.fixture
@@ -126,10 +126,10 @@ def test_pending_command_lists_and_writes(
 def test_the_writer_settles_a_claim_its_macro_left_half_way(settings: Settings) -> None:
     from datetime import datetime
 
-    from sardana_nxsas.cbf import write_cbf
-    from sardana_nxsas.claim import INCOMING
-    from sardana_nxsas.exposure import cbf_header
-    from sardana_nxsas.instrument import load_instrument
+    from sardana_nxsas.acquisition.exposure import cbf_header
+    from sardana_nxsas.dataroot.cbf import write_cbf
+    from sardana_nxsas.dataroot.claim import INCOMING
+    from sardana_nxsas.description.instrument import load_instrument
 
     session, _ = begin_exposure(settings, "crd", "t", wake=later)
     incoming = settings.root.path / "images" / INCOMING

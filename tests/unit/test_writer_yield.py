@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sardana_nxsas.exposure import begin_exposure, end_exposure, record_counts
-from sardana_nxsas.layout import DataRoot
-from sardana_nxsas.settings import Settings
-from sardana_nxsas.writer import WriterProcess, pending, service, wait_written
-from sardana_nxsas.writer.yielding import GO, JOB, Hold, asks_to_yield, hold_line
+from sardana_nxsas.acquisition.exposure import begin_exposure, end_exposure, record_counts
+from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.jobs import drain as jobs_drain
+from sardana_nxsas.jobs.yielding import GO, JOB, MAX_BACKLOG_S, Hold, asks_to_yield, hold_line
+from sardana_nxsas.writer import WriterProcess, drain, pending, wait_written
+from sardana_nxsas.writer.service import PID_FILE, writer_drainer
 
 
 @pytest.fixture
@@ -34,14 +36,17 @@ def exposure(settings: Settings) -> None:
 
 
 class Serving:
-    """``service.serve`` in a thread, fed through a real pipe."""
+    """The writer's ``serve`` loop in a thread, fed through a real pipe."""
 
     def __init__(self, root: DataRoot, relay=None) -> None:
         root.state_dir.mkdir(parents=True, exist_ok=True)  # as the macros leave it
         self.read_end, self.write_end = os.pipe()
         wake = os.fdopen(self.read_end, "rb", buffering=0)
         self.thread = threading.Thread(
-            target=service.serve, args=(root, wake), kwargs={"relay": relay}, daemon=True
+            target=jobs_drain.serve,
+            args=(writer_drainer(root), wake, PID_FILE),
+            kwargs={"relay": relay},
+            daemon=True,
         )
         self.thread.start()
 
@@ -72,7 +77,7 @@ def test_hold_lines_are_read_whole_and_go_ends_a_hold() -> None:
     hold.feed(GO)
     assert hold.remaining() == 0
     hold.feed(hold_line(1e6))
-    assert hold.remaining() <= service.MAX_BACKLOG_S  # never longer than the backlog cap
+    assert hold.remaining() <= MAX_BACKLOG_S  # never longer than the backlog cap
 
 
 def test_only_a_series_of_short_exposures_asks_to_yield() -> None:
@@ -103,7 +108,7 @@ def test_a_hold_expires_by_itself(settings: Settings) -> None:
 def test_a_backlog_too_old_is_written_while_held(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "MAX_BACKLOG_S", 0.3)
+    monkeypatch.setattr(jobs_drain, "MAX_BACKLOG_S", 0.3)
     with Serving(settings.root) as serving:
         serving.send(hold_line(25))
         exposure(settings)
@@ -139,7 +144,7 @@ def test_jobs_are_deleted_only_after_their_files_are_flushed(
 ) -> None:
     exposure(settings)
     events: list[str] = []
-    real_fsync, real_unlink = service.fsync_file, Path.unlink
+    real_fsync, real_unlink = jobs_drain.fsync_file, Path.unlink
 
     def fsync(path: Path) -> None:
         events.append(f"fsync {Path(path).suffix}")
@@ -150,9 +155,9 @@ def test_jobs_are_deleted_only_after_their_files_are_flushed(
             events.append("delete job")
         real_unlink(self, missing_ok=missing_ok)
 
-    monkeypatch.setattr(service, "fsync_file", fsync)
+    monkeypatch.setattr(jobs_drain, "fsync_file", fsync)
     monkeypatch.setattr(Path, "unlink", unlink)
-    assert service.drain(settings.root) == 0
+    assert drain(settings.root) == 0
     assert events.count("fsync .nxs") == 1  # create and complete: one flush for the file
     assert events.count("delete job") == 2
     assert events.index("delete job") > max(i for i, e in enumerate(events) if "fsync" in e)
@@ -161,7 +166,7 @@ def test_jobs_are_deleted_only_after_their_files_are_flushed(
 def test_while_held_only_jobs_past_the_backlog_cap_are_done(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "MAX_BACKLOG_S", 1.5)
+    monkeypatch.setattr(jobs_drain, "MAX_BACKLOG_S", 1.5)
     with Serving(settings.root) as serving:
         serving.send(hold_line(25))
         exposure(settings)

@@ -1,0 +1,5 @@
+import sys
+
+from sardana_nxsas.cli.main import main
+
+sys.exit(main())

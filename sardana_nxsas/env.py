@@ -1,0 +1,1 @@
+"""The MacroServer environment variables this package reads, each named once."""
