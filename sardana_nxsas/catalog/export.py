@@ -60,9 +60,12 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    # a new workbook has exactly one worksheet; the stubs allow None or a chart sheet
+    assert isinstance(sheet, Worksheet)
     sheet.title = "exposures"
     sheet.append([header_name(c) for c in FLAT])
     for r, row in enumerate(rows, start=2):

@@ -179,13 +179,17 @@ class Catalog:
 
     def _upsert_statement(self, keys: tuple[str, ...]) -> Any:
         dialect = self.engine.dialect.name
-        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-        if insert is None:
+        # the two dialects' own Insert: the generic one has no ON CONFLICT
+        stmt: sqlite.Insert | postgresql.Insert
+        if dialect == "sqlite":
+            stmt = sqlite.insert(exposures)
+        elif dialect == "postgresql":
+            stmt = postgresql.insert(exposures)
+        else:
             raise CatalogError(
                 f"catalog {self.where}: the {dialect} database is not supported: "
                 "use SQLite or PostgreSQL"
             )
-        stmt = insert(exposures)
         update = {k: stmt.excluded[k] for k in keys if k not in ("prefix", "fsn")}
         if not update:
             return stmt.on_conflict_do_nothing(index_elements=["prefix", "fsn"])

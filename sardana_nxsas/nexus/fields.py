@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import h5py
@@ -30,7 +31,7 @@ def text(parent: h5py.Group, name: str, value: str, **attrs: Any) -> h5py.Datase
 def number(
     parent: h5py.Group,
     name: str,
-    value: float | int | np.ndarray,
+    value: float | int | np.number | np.ndarray | Sequence[float],
     units: str | None,
     error: float | None = None,
 ) -> h5py.Dataset:

@@ -7,6 +7,7 @@ refused (ValueError), so a file never holds a curve that looks better than it is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import h5py
@@ -81,7 +82,7 @@ class ProcessInfo:
     date: str  # ISO 8601
     description: str
     steps: tuple[str, ...]
-    terms: dict[str, str | float | int] = field(default_factory=dict)
+    terms: Mapping[str, str | float | int] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # term -> units
 
 

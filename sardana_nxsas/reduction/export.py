@@ -128,9 +128,12 @@ def write_ascii(path: Path, reduced: Reduced) -> None:
 def write_xlsx(path: Path, reduced: Sequence[Reduced]) -> None:
     """One sheet per exposure (q, I, dI, dq, then the metadata) and a summary sheet."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     summary = book.active
+    # a new workbook has exactly one worksheet; the stubs allow None or a chart sheet
+    assert isinstance(summary, Worksheet)
     summary.title = "summary"
     keys = ["exposure", "title", "sample", "start_time", "absolute_factor", "flux",
             "dark_exposure", "empty_beam_exposure", "glassy_carbon_exposure"]  # fmt: skip

@@ -16,6 +16,7 @@ would lose every sample in it.
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import json
 from collections.abc import Callable
@@ -140,7 +141,10 @@ class SampleRegistry:
 
     # -- the file -----------------------------------------------------------
 
-    def _update(self, change: Callable[[list[Sample]], tuple[list[Sample], T]]) -> T:
+    # builtins.list: in the class body, a bare ``list`` is the method list() above
+    def _update(
+        self, change: Callable[[builtins.list[Sample]], tuple[builtins.list[Sample], T]]
+    ) -> T:
         with exclusive_lock(
             self.lock_path, self.lock_timeout, "sample registry", prepare=self._ensure_dir
         ):
@@ -158,7 +162,7 @@ class SampleRegistry:
     def _ensure_dir(self) -> None:
         ensure_dir(self.path.parent, self.data_root)
 
-    def _load(self) -> list[Sample]:
+    def _load(self) -> builtins.list[Sample]:
         where = f"the sample registry {self.path}"
         try:
             with open(self.path, "rb") as f:

@@ -143,8 +143,17 @@ def table(
 
     ``for_door``: cells as door_text, aligned as they will be printed.
     """
-    header = ("", "name", "category", "thickness/cm", "transmission", "x/mm", "y/mm", "project")
-    rows = [
+    header: tuple[str, ...] = (
+        "",
+        "name",
+        "category",
+        "thickness/cm",
+        "transmission",
+        "x/mm",
+        "y/mm",
+        "project",
+    )
+    rows: list[tuple[str, ...]] = [
         (
             "*" if s.name == current else "",
             s.name,

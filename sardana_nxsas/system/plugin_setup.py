@@ -116,9 +116,9 @@ def setup_plugin_paths(
         if server not in setup.servers:
             setup.servers.append(server)
     if not dry_run:
-        for device, properties in setup.written.items():
-            if properties != setup.before[device]:
-                db.put_device_property(device, properties)
+        for device, paths in setup.written.items():
+            if paths != setup.before[device]:
+                db.put_device_property(device, paths)
     return setup
 
 
