@@ -1,6 +1,6 @@
-"""How fast does ``Catalog.find`` answer on 1,000,000 exposures (issue 4: each under 50 ms)?
+"""How fast does ``Catalog.find`` answer on 1,000,000 exposures (target: each under 50 ms)?
 
-    python benchmarks/catalog_find.py --rows 1000000 --repeats 20 --output docs/performance.md
+    python benchmarks/catalog_find.py --rows 1000000 --repeats 20 --output benchmarks/results/history.md
 
 Builds a catalog of ``--rows`` synthetic but realistic rows (titles from a lab vocabulary,
 many with an FSN in them, ~100 projects, start times over 5 years, two prefixes) by bulk
@@ -174,7 +174,7 @@ def _report(tables: list[tuple[str, float, list[tuple[str, str, float, int]]]], 
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
     lines = [
-        f"## {datetime.now():%Y-%m-%d}: catalog find on {args.rows:,} rows (issue 4)",
+        f"## {datetime.now():%Y-%m-%d}: catalog find on {args.rows:,} rows",
         "",
         f"`python benchmarks/catalog_find.py --rows {args.rows} --repeats {args.repeats}` at "
         f"commit {commit or '?'} (plus the working tree), {platform.node()}, "

@@ -1,6 +1,6 @@
-"""How fast does ``sardana-nxsas catalog reindex`` read exposure files (issue 4: >= 200 files/s)?
+"""How fast does ``sardana-nxsas catalog reindex`` read exposure files (target: >= 200 files/s)?
 
-    python benchmarks/catalog_reindex.py --files 300 --repeats 5 --output docs/performance.md
+    python benchmarks/catalog_reindex.py --files 300 --repeats 5 --output benchmarks/results/history.md
 
 Makes ``--files`` real, distinct exposures (CBF + .nxs, Pilatus 300K Poisson frame, the
 CREDO-like instrument description of ``sardana-nxsas instrument example credo-like``) with the
@@ -105,7 +105,7 @@ def _report(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
     return (
-        f"## {datetime.now():%Y-%m-%d}: catalog reindex speed (issue 4)\n\n"
+        f"## {datetime.now():%Y-%m-%d}: catalog reindex speed\n\n"
         f"`python benchmarks/catalog_reindex.py --files {args.files} --repeats {args.repeats}`"
         f" at commit {commit or '?'} (plus the working tree), {platform.node()}, "
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}.\n\n"

@@ -1,7 +1,7 @@
 """What a full exposure costs compared with Sardana's stock ``ct``: an on-demand benchmark.
 
     python benchmarks/exposure_overhead.py [--detector pilatus300k|pilatus1m|eiger9m ...]
-        [--time 1.0] [--repeats 20] [--output docs/performance.md]
+        [--time 1.0] [--repeats 20] [--output benchmarks/results/history.md]
 
 For each detector it starts the simulated instrument (Tango DB + Sardana on
 loopback), measures stock ``ct T``, ``ct T`` with the detector writing its CBF,

@@ -4,8 +4,8 @@ Every repeat runs each variant once, in an order rotated from one repeat to
 the next, so that drift of a noisy machine hits all variants alike:
 
 - ``ct``: Sardana's stock ct T (no exposure session open), the measurement
-  group configured as a lab configures it and as issue 5 measures its
-  reference: value referencing on, so the simulated Pilatus saves a CBF (in
+  group configured as a lab configures it and as the target is measured
+  against: value referencing on, so the simulated Pilatus saves a CBF (in
   the data root's ``images/.incoming/``) as a LImA-driven Pilatus would.
 - ``ct-array``: the same stock ct with value referencing switched off for this
   call only: no file, the frame travels from the Pool to the MacroServer as an

@@ -8,8 +8,9 @@ One cycle follows what the macros and the writer process do, with the core calls
    (``write_cbf``: the simulated detector's work, timed apart, not in the cycle),
    the end snapshot of sensors and positioners, ``record_counts`` claiming the CBF;
 3. nxsend: ``end_exposure`` (the complete job), then the writer's complete job:
-   CBF read, SHA-256, metadata resolved, frame compressed and written, fsync,
-   catalog note and row.
+   CBF read, SHA-256, metadata resolved, frame compressed and written, catalog
+   note and row, then the drain's flush (one fsync per file written, the jobs
+   deleted).
 
 The macro path (1–3 without the writer) is what `expose` adds to a count; the
 writer's part runs in its own process and sets the time to file. The steps
@@ -54,7 +55,6 @@ WRITER = "sardana_nxsas.writer.complete"
 PROBES: tuple[tuple[str, str, str], ...] = (
     ("fsn_allocate", "sardana_nxsas.acquisition.exposure:FsnCounter", "allocate"),
     ("submit", "sardana_nxsas.acquisition.exposure", "submit"),
-    ("claim", "sardana_nxsas.acquisition.exposure", "claim_frame"),
     ("ensure_file", WRITER, "ensure_file"),
     ("read_cbf", WRITER, "read_cbf"),
     ("sha256", WRITER, "sha256_file"),
@@ -65,7 +65,7 @@ PROBES: tuple[tuple[str, str, str], ...] = (
     ("complete_nxs", WRITER, "complete_exposure_file"),
     ("write_frame", "sardana_nxsas.nexus.exposure.nxsas", "_write_frame"),
     ("pixel_mask", "sardana_nxsas.nexus.exposure.nxsas", "pixel_mask"),
-    ("fsync_nxs", "sardana_nxsas.nexus.exposure.nxsas", "_fsync"),
+    ("flush", "sardana_nxsas.jobs.drain:Drainer", "_flush"),
     ("total_counts", WRITER, "total_counts"),
     ("status", WRITER, "_status"),
     ("note", WRITER, "write_catalog_note"),
@@ -84,6 +84,7 @@ def _macro_path(s: dict[str, float]) -> float:
 def _complete_rest(s: dict[str, float]) -> float:
     parts = ("ensure_file", "read_cbf", "sha256", "description", "resolve", "end_values")
     parts += ("bad_pixels", "complete_nxs", "total_counts", "status", "note", "catalog_submit")
+    parts += ("flush",)
     return s["w_complete"] - sum(s[k] for k in parts) - s["reduction_request"]
 
 
@@ -108,15 +109,15 @@ ROWS: tuple[tuple[str, Row], ...] = (
     ("  frame (and mask) compression + write, h5py", lambda s: s["write_frame"] - s["pixel_mask"]),
     (
         "  other .nxs fields (instrument, sample, ...) + close",
-        lambda s: s["complete_nxs"] - s["write_frame"] - s["fsync_nxs"],
+        lambda s: s["complete_nxs"] - s["write_frame"],
     ),
-    ("  fsync of the .nxs", lambda s: s["fsync_nxs"]),
-    ("  catalog note in the file (read header, write, fsync)", lambda s: s["note"]),
+    ("  catalog note in the file (read header, write)", lambda s: s["note"]),
     ("  catalog row from the file + spool", lambda s: s["catalog_submit"]),
     (
         "  rest (status reads, total counts, reduction request, job)",
         lambda s: _complete_rest(s) + s["status"] + s["total_counts"] + s["reduction_request"],
     ),  # fmt: skip
+    ("  flush: one fsync per file the drain wrote, then the jobs deleted", lambda s: s["flush"]),
     (
         "**writer total** (create + complete: the time to file's floor)",
         lambda s: s["w_create"] + s["w_complete"],

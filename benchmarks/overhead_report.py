@@ -16,15 +16,16 @@ from overhead_stats import median_ms, ms, stat_ms, table
 
 import sardana_nxsas
 
-# Issue 5's targets for expose T - stock ct T, ms: context only, never enforced.
+# The targets for expose T - stock ct T, ms (docs/performance.md): context only, never enforced.
 TARGETS_MS = {"pilatus300k": 10.0, "pilatus1m": 15.0, "eiger9m": 40.0}
 PACKAGES = ("sardana", "pytango", "taurus", "h5py", "hdf5plugin", "fabio", "numpy", "sardana-nxsas")
 DOC_HEADER = """\
 # Performance measurements
 
-On-demand benchmarks (see `benchmarks/README.md`); nothing here is enforced by a test.
-Each dated section is one run of one script on one machine. Machines are noisy: compare
-numbers within a section (variants measured interleaved in the same run), not across sections.
+Raw output of on-demand benchmarks (see `benchmarks/README.md`); the current figures and what
+they mean are in `docs/performance.md`. Each dated section is one run of one script on one
+machine. Machines are noisy: compare numbers within a section (variants measured interleaved in
+the same run), not across sections.
 """
 
 
@@ -155,7 +156,7 @@ def live_section(run: LiveRun) -> str:
         "Δ of medians, ms",
         "median of paired Δ, ms",
         "ratio of medians",
-        "issue 5 target, ms",
+        "target, ms",
     ]
     parts = [
         f"### {run.detector}: live, {run.repeats} interleaved repeats of T = {t} s",
