@@ -28,7 +28,7 @@ from sardana_nxsas.dataroot.durable import exclusive_lock, fsync_dir, fsync_file
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.jobs.queue import FAILED, Job, Queue, pending, pending_dir
-from sardana_nxsas.jobs.yielding import MAX_BACKLOG_S, Hold
+from sardana_nxsas.jobs.yielding import MAX_BACKLOG_S, SYSTEM_CLOCK, Clock, Hold
 
 log = logging.getLogger(__name__)
 
@@ -146,17 +146,19 @@ def serve(
     pid_file: str,
     after_drain: Callable[[], None] | None = None,
     relay: Callable[[bytes], None] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> None:
     """The worker process: drain when woken or every second; end when ``wake`` closes.
 
     ``pid_file`` (in ``state/``) names the newest worker of the data root, for people
     and tests; ``after_drain`` runs after each drain (the writer wakes the reducer with
-    it); ``relay`` gets each hold and go line (the writer passes them to the reducer).
+    it); ``relay`` gets each hold and go line (the writer passes them to the reducer);
+    ``clock`` times the holds and the jobs' ages (a test's own decides when they end).
     """
     root = drainer.root
     (root.state_dir / pid_file).write_text(f"{os.getpid()}\n")  # for people and tests
     log.info("%s %d serving %s", drainer.queue.what, os.getpid(), root.path)
-    lines = _WakeLines(wake.fileno(), relay)
+    lines = _WakeLines(wake.fileno(), relay, clock)
 
     def waits(job: Job) -> bool:  # asked before each job: a series may have begun
         lines.read(0.0)
@@ -179,8 +181,14 @@ def serve(
 class _WakeLines:
     """The wake pipe: a line per job, and the holds of a fast series (:mod:`.yielding`)."""
 
-    def __init__(self, fd: int, relay: Callable[[bytes], None] | None = None) -> None:
-        self.fd, self.hold, self.open, self.relay = fd, Hold(), True, relay
+    def __init__(
+        self,
+        fd: int,
+        relay: Callable[[bytes], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.fd, self.hold, self.open, self.relay = fd, Hold(clock), True, relay
+        self.clock = clock
 
     def read(self, timeout: float) -> bool:
         """Read what came within ``timeout`` s; False once the pipe has closed."""
@@ -197,7 +205,7 @@ class _WakeLines:
     def holds(self, job: Job) -> bool:
         """Whether ``job`` waits: held, and younger than MAX_BACKLOG_S (a long series'
         files come that late, one by one, as its exposures are made)."""
-        return self.open and self.hold.remaining() > 0 and _age(job) < MAX_BACKLOG_S
+        return self.open and self.hold.remaining() > 0 and self._age(job) < MAX_BACKLOG_S
 
     def timeout(self, root: DataRoot, queue: Queue) -> float:
         """How long to wait for a wake: until the hold ends or the oldest job is due."""
@@ -206,9 +214,9 @@ class _WakeLines:
             return POLL_S
         jobs = pending(root, queue)  # listed only while held
         if jobs:
-            left = min(left, max(0.0, MAX_BACKLOG_S - _age(jobs[0])))
+            left = min(left, max(0.0, MAX_BACKLOG_S - self._age(jobs[0])))
         return min(POLL_S, left)
 
-
-def _age(job: Job) -> float:
-    return (time.time_ns() - job.ns) / 1e9
+    def _age(self, job: Job) -> float:
+        """Seconds since ``job`` was submitted (its name's ns, from the wall clock)."""
+        return (self.clock.time_ns() - job.ns) / 1e9

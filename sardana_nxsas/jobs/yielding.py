@@ -11,17 +11,41 @@ nothing for long. A job ``MAX_BACKLOG_S`` old is done even while held: a long se
 gets its files that late, one by one as its exposures are made (the writer's pace
 beside the counts, as without a hold). Jobs are durable meanwhile: holding delays
 files, it never risks them (decision 0008). The writer relays holds to its reducer.
+
+The time comes from a :class:`Clock` (the system's unless a test gives its own), so
+that a test decides when a hold expires or a job is old instead of waiting for it.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
 FAST_BELOW_S = 1.0  # a series of exposures shorter than this asks the writer to yield
 HOLD_S = 2.0  # how long one wake of such a series holds the writer
 MAX_BACKLOG_S = 30.0  # a job this old is done even while held
 GO = b"go\n"
 JOB = b"\n"
+
+
+class Clock(Protocol):
+    """The two times a worker reads: ``monotonic`` for holds, ``time_ns`` (the wall
+    clock, as in a job's name) for a job's age."""
+
+    def monotonic(self) -> float: ...
+
+    def time_ns(self) -> int: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time_ns(self) -> int:
+        return time.time_ns()
+
+
+SYSTEM_CLOCK: Clock = SystemClock()
 
 
 def hold_line(seconds: float = HOLD_S) -> bytes:
@@ -36,8 +60,9 @@ def asks_to_yield(count_time: float, count: int) -> bool:
 class Hold:
     """The writer's side: the wake lines read so far decide whether it holds."""
 
-    def __init__(self) -> None:
-        self.until = 0.0  # time.monotonic() when the last hold expires
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
+        self.until = 0.0  # clock.monotonic() when the last hold expires
         self._partial = b""
 
     def feed(self, data: bytes) -> list[bytes]:
@@ -53,7 +78,7 @@ class Hold:
                     seconds = min(float(value), MAX_BACKLOG_S)
                 except ValueError:
                     continue
-                self.until = time.monotonic() + seconds
+                self.until = self.clock.monotonic() + seconds
             elif word == b"go":
                 self.until = 0.0
             else:
@@ -63,4 +88,4 @@ class Hold:
 
     def remaining(self) -> float:
         """Seconds until the hold expires (0: not holding)."""
-        return max(0.0, self.until - time.monotonic())
+        return max(0.0, self.until - self.clock.monotonic())
