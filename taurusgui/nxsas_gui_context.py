@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition.settings import words
 from sardana_nxsas.dataroot.layout import DEFAULT_PREFIXES
 
@@ -51,17 +52,17 @@ class GuiContext:
     def read_environment(self) -> None:
         """Fill what was not given from the MacroServer's environment (errors: left empty)."""
         try:
-            env = macroserver_environment(self.full_macroserver)
+            environment = macroserver_environment(self.full_macroserver)
         except Exception:  # the GUI opens anyway; the panels say what is missing
             return
-        if self.data_root is None and env.get("NxsDataRoot"):
-            self.data_root = Path(str(env["NxsDataRoot"]))
-        if env.get("NxsPrefixes"):
-            self.prefixes = tuple(words(env["NxsPrefixes"])) or self.prefixes
-        if env.get("NxsDefaultPrefix"):
-            self.default_prefix = str(env["NxsDefaultPrefix"])
-        if env.get("NxsCatalogUrl"):
-            self.catalog_url = str(env["NxsCatalogUrl"])
+        if self.data_root is None and environment.get(env.DATA_ROOT):
+            self.data_root = Path(str(environment[env.DATA_ROOT]))
+        if environment.get(env.PREFIXES):
+            self.prefixes = tuple(words(environment[env.PREFIXES])) or self.prefixes
+        if environment.get(env.DEFAULT_PREFIX):
+            self.default_prefix = str(environment[env.DEFAULT_PREFIX])
+        if environment.get(env.CATALOG_URL):
+            self.catalog_url = str(environment[env.CATALOG_URL])
 
 
 def macroserver_environment(name: str) -> dict:

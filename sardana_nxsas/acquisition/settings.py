@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sardana_nxsas import env
 from sardana_nxsas.dataroot.layout import DEFAULT_PREFIXES, DataRoot
 from sardana_nxsas.errors import ConfigError
 from sardana_nxsas.nexus import compression
@@ -36,14 +37,15 @@ class Settings:
     @classmethod
     def from_getter(cls, get: Getter) -> Settings:
         root = data_root_from_getter(get)
-        instrument = _optional(get, "NxsInstrumentFile")
+        instrument = _optional(get, env.INSTRUMENT_FILE)
         if not instrument:
             raise ConfigError(
-                "no instrument description: set NxsInstrumentFile (senv NxsInstrumentFile /path/instrument.toml)"
+                f"no instrument description: set {env.INSTRUMENT_FILE} "
+                f"(senv {env.INSTRUMENT_FILE} /path/instrument.toml)"
             )
-        default_prefix = root.prefix(str(_optional(get, "NxsDefaultPrefix") or "crd"))
-        codec = compression.check(str(_optional(get, "NxsCompression") or compression.DEFAULT))
-        catalog = _optional(get, "NxsCatalogUrl")
+        default_prefix = root.prefix(str(_optional(get, env.DEFAULT_PREFIX) or "crd"))
+        codec = compression.check(str(_optional(get, env.COMPRESSION) or compression.DEFAULT))
+        catalog = _optional(get, env.CATALOG_URL)
         return cls(
             root,
             Path(str(instrument)).expanduser(),
@@ -55,10 +57,10 @@ class Settings:
 
 def data_root_from_getter(get: Getter) -> DataRoot:
     """The data root and its prefixes alone (all that FSN bookkeeping needs)."""
-    data_root = _optional(get, "NxsDataRoot")
+    data_root = _optional(get, env.DATA_ROOT)
     if not data_root:
-        raise ConfigError("no data root: set NxsDataRoot (senv NxsDataRoot /path/to/data)")
-    prefixes = words(_optional(get, "NxsPrefixes")) or DEFAULT_PREFIXES
+        raise ConfigError(f"no data root: set {env.DATA_ROOT} (senv {env.DATA_ROOT} /path/to/data)")
+    prefixes = words(_optional(get, env.PREFIXES)) or DEFAULT_PREFIXES
     return DataRoot(Path(str(data_root)).expanduser(), tuple(prefixes))
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sardana_nxsas import env
 from sardana_nxsas.dataroot.cbf import read_cbf
 from sardana_nxsas.description import InstrumentDescription
 from sardana_nxsas.description.instrument import DetectorInfo, load_instrument
@@ -170,7 +171,7 @@ def beamstop_motor(description: InstrumentDescription, override: str | None = No
             return value.source.target
     raise TransmissionError(
         "no beamstop motor: give beam_stop.x a motor source in the instrument description "
-        "or set NxsBeamstopMotor"
+        f"or set {env.BEAMSTOP_MOTOR}"
     )
 
 
@@ -184,10 +185,10 @@ def reference_sample(samples: Iterable[Sample], category: str, override: str | N
     else:
         found = [s for s in samples if s.category == category]
     if len(found) != 1:
-        env = "NxsDarkSample" if category == "Dark" else "NxsEmptyBeamSample"
+        variable = env.DARK_SAMPLE if category == "Dark" else env.EMPTY_BEAM_SAMPLE
         what = f"{override!r}" if override else f"one sample of category {category!r}"
         raise TransmissionError(
             f"the sample registry has {len(found)} of {what}: add it "
-            f"(nxssample add NAME category {category!r} x .. y ..) or set {env}"
+            f"(nxssample add NAME category {category!r} x .. y ..) or set {variable}"
         )
     return found[0]

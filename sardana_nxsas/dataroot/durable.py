@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sardana_nxsas import env
 from sardana_nxsas.errors import ConfigError
 
 
@@ -49,7 +50,7 @@ def ensure_dir(folder: Path, root: Path) -> None:
         return
     if not root.is_dir():
         # Never create the root itself: it may be an unmounted share.
-        raise ConfigError(f"data root {root} does not exist: create it or set NxsDataRoot")
+        raise ConfigError(f"data root {root} does not exist: create it or set {env.DATA_ROOT}")
     missing = [p for p in [folder, *folder.parents] if p.is_relative_to(root) and p != root]
     try:
         for new in reversed(missing):
@@ -59,7 +60,7 @@ def ensure_dir(folder: Path, root: Path) -> None:
     except OSError as exc:
         raise ConfigError(
             f"cannot create {folder} ({exc.strerror or exc}): "
-            "check that the data root is writable (NxsDataRoot)"
+            f"check that the data root is writable ({env.DATA_ROOT})"
         ) from None
 
 

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from sardana_nxsas import env
 from sardana_nxsas.errors import ConfigError, InvalidNameError, UnknownPrefixError
 
 DEFAULT_PREFIXES: tuple[str, ...] = ("crd", "scn", "tra", "tst", "gsx")
@@ -83,7 +84,9 @@ class DataRoot:
         object.__setattr__(self, "path", Path(self.path).expanduser().resolve())
         prefixes = tuple(self.prefixes)
         if not prefixes:
-            raise ConfigError("no prefixes configured: set NxsPrefixes, e.g. crd,scn,tra,tst,gsx")
+            raise ConfigError(
+                f"no prefixes configured: set {env.PREFIXES}, e.g. crd,scn,tra,tst,gsx"
+            )
         seen: dict[str, str] = {}
         for prefix in prefixes:
             check_prefix_syntax(prefix)
@@ -92,7 +95,7 @@ class DataRoot:
             seen[prefix.lower()] = prefix
             if other is not None:
                 raise ConfigError(
-                    f"prefix {prefix!r} is configured twice (as {other!r}) in NxsPrefixes: "
+                    f"prefix {prefix!r} is configured twice (as {other!r}) in {env.PREFIXES}: "
                     "remove the duplicate"
                 )
         object.__setattr__(self, "prefixes", prefixes)
@@ -101,9 +104,9 @@ class DataRoot:
         """Raise ConfigError unless the data root exists, is a folder and is writable."""
         where = f"data root {self.path}"
         if not self.path.exists():
-            raise ConfigError(f"{where} does not exist: create it or set NxsDataRoot")
+            raise ConfigError(f"{where} does not exist: create it or set {env.DATA_ROOT}")
         if not self.path.is_dir():
-            raise ConfigError(f"{where} is not a directory: point NxsDataRoot to a directory")
+            raise ConfigError(f"{where} is not a directory: point {env.DATA_ROOT} to a directory")
         # os.access lies for root, ACLs and read-only mounts: really try.
         try:
             fd, tmp = tempfile.mkstemp(prefix=".nxs-write-test-", dir=self.path)
@@ -112,7 +115,7 @@ class DataRoot:
         except OSError as exc:
             raise ConfigError(
                 f"{where} is not writable ({exc.strerror or exc}): "
-                "fix its permissions or set NxsDataRoot"
+                f"fix its permissions or set {env.DATA_ROOT}"
             ) from None
 
     def prefix(self, name: str) -> str:
@@ -121,7 +124,7 @@ class DataRoot:
         if name not in self.prefixes:
             raise UnknownPrefixError(
                 f"unknown prefix {name!r}: use one of {', '.join(self.prefixes)} "
-                "(configured in NxsPrefixes)"
+                f"(configured in {env.PREFIXES})"
             )
         return name
 

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from sardana_nxsas import env
 from sardana_nxsas.description.lines import key_lines
 from sardana_nxsas.description.model import (
     InstrumentDescription,
@@ -36,7 +37,7 @@ def parse(path: Path) -> tuple[InstrumentDescription | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        message = "not found: set NxsInstrumentFile to an existing file"
+        message = f"not found: set {env.INSTRUMENT_FILE} to an existing file"
         return None, [Problem(path, None, "", f"instrument description {message}")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, None, "", f"cannot read: {exc}")]

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from sardana_nxsas import env
+
 CHOICES = ("gzip", "bslz4", "none")
 DEFAULT = "gzip"
 _TARGET_CHUNK_BYTES = 4 << 20
@@ -22,7 +24,7 @@ def check(name: str) -> str:
 
     if name not in CHOICES:
         raise ConfigError(
-            f"unknown compression {name!r}: set NxsCompression to one of {', '.join(CHOICES)}"
+            f"unknown compression {name!r}: set {env.COMPRESSION} to one of {', '.join(CHOICES)}"
         )
     return name
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import tango
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition.scan import scan_defaults
 from sardana_nxsas.dataroot.claim import INCOMING
 from sardana_nxsas.paths import plugin_dir
@@ -123,8 +124,8 @@ def start_simulated_instrument(
     instrument = SimulatedInstrument(workdir, data_root, instrument_file, db, server, server.door())
     try:
         for macro in element_macros(detector, data_root) + [
-            f"senv NxsDataRoot {shlex.quote(str(data_root))}",
-            f"senv NxsInstrumentFile {shlex.quote(str(instrument_file))}",
+            f"senv {env.DATA_ROOT} {shlex.quote(str(data_root))}",
+            f"senv {env.INSTRUMENT_FILE} {shlex.quote(str(instrument_file))}",
             *(
                 f"senv {key} {shlex.quote(value)}"
                 for key, value in scan_defaults(data_root).items()

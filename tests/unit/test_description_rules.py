@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sardana_nxsas import env
 from sardana_nxsas.description import check_description, load_description
 from sardana_nxsas.description.units import nexus_units, units_problem
 from sardana_nxsas.errors import ConfigError
@@ -263,7 +264,7 @@ def test_not_toml_names_the_line(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     (found,) = check_description(tmp_path / "nope.toml")
-    assert "NxsInstrumentFile" in found.line()
+    assert env.INSTRUMENT_FILE in found.line()
 
 
 def test_every_problem_at_once_with_its_line(tmp_path: Path) -> None:

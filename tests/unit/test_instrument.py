@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from sardana_nxsas import env
 from sardana_nxsas.description.instrument import load_instrument
 from sardana_nxsas.errors import ConfigError
 
@@ -37,5 +38,5 @@ def test_bad_descriptions_name_the_key(
 
 
 def test_missing_file_says_what_to_set(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="NxsInstrumentFile"):
+    with pytest.raises(ConfigError, match=env.INSTRUMENT_FILE):
         load_instrument(tmp_path / "nope.toml")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from silx.io.nxdata import get_default
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition.exposure import cbf_header
 from sardana_nxsas.acquisition.scan import (
     ScanPoint,
@@ -192,7 +193,7 @@ def test_signal_choice(settings: Settings) -> None:
     chosen = ScanSetup(1, "t", Path("x.nxs"), ("samx",), ("timer", "diode"), "timer", True, "timer")
     assert plot_layout(chosen).signal == "timer"
     bad = ScanSetup(1, "t", Path("x.nxs"), ("samx",), ("timer",), "timer", True, "nope")
-    with pytest.raises(ConfigError, match="NxsScanSignal is 'nope'.*frame_sum, timer"):
+    with pytest.raises(ConfigError, match=f"{env.SCAN_SIGNAL} is 'nope'.*frame_sum, timer"):
         plot_layout(bad)
     timescan = ScanSetup(1, "timescan 3 0.1", Path("x.nxs"), (), ("timer",), "timer", True)
     assert plot_layout(timescan).axes == ("timestamp",)

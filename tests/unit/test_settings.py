@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.errors import ConfigError, UnknownPrefixError
 
@@ -15,20 +16,20 @@ def getter(values: dict):
 
 def test_defaults(data_root: Path, instrument_file: Path) -> None:
     s = Settings.from_getter(
-        getter({"NxsDataRoot": str(data_root), "NxsInstrumentFile": str(instrument_file)})
+        getter({env.DATA_ROOT: str(data_root), env.INSTRUMENT_FILE: str(instrument_file)})
     )
     assert s.root.prefixes == ("crd", "scn", "tra", "tst", "gsx")
     assert s.default_prefix == "crd" and s.compression == "gzip"
 
 
 def test_prefixes_as_string_or_list(data_root: Path, instrument_file: Path) -> None:
-    base = {"NxsDataRoot": str(data_root), "NxsInstrumentFile": str(instrument_file)}
-    assert Settings.from_getter(getter({**base, "NxsPrefixes": "crd, map"})).root.prefixes == (
+    base = {env.DATA_ROOT: str(data_root), env.INSTRUMENT_FILE: str(instrument_file)}
+    assert Settings.from_getter(getter({**base, env.PREFIXES: "crd, map"})).root.prefixes == (
         "crd",
         "map",
     )
     s = Settings.from_getter(
-        getter({**base, "NxsPrefixes": ["abc", "crd"], "NxsDefaultPrefix": "abc"})
+        getter({**base, env.PREFIXES: ["abc", "crd"], env.DEFAULT_PREFIX: "abc"})
     )
     assert s.default_prefix == "abc"
 
@@ -36,15 +37,15 @@ def test_prefixes_as_string_or_list(data_root: Path, instrument_file: Path) -> N
 @pytest.mark.parametrize(
     ("values", "error", "message"),
     [
-        ({}, ConfigError, "NxsDataRoot"),
-        ({"NxsDataRoot": "/x"}, ConfigError, "NxsInstrumentFile"),
+        ({}, ConfigError, env.DATA_ROOT),
+        ({env.DATA_ROOT: "/x"}, ConfigError, env.INSTRUMENT_FILE),
         (
-            {"NxsDataRoot": "/x", "NxsInstrumentFile": "/i", "NxsCompression": "zip"},
+            {env.DATA_ROOT: "/x", env.INSTRUMENT_FILE: "/i", env.COMPRESSION: "zip"},
             ConfigError,
-            "NxsCompression",
+            env.COMPRESSION,
         ),
         (
-            {"NxsDataRoot": "/x", "NxsInstrumentFile": "/i", "NxsDefaultPrefix": "zzz"},
+            {env.DATA_ROOT: "/x", env.INSTRUMENT_FILE: "/i", env.DEFAULT_PREFIX: "zzz"},
             UnknownPrefixError,
             "zzz",
         ),
