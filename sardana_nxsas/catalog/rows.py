@@ -8,7 +8,6 @@ vacuum mbar), plus ``header``: every scalar field under /entry by its path.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 from datetime import datetime
@@ -25,6 +24,7 @@ from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.dataroot.durable import fsync_file
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.nexus.mask import total_counts as count_frame
+from sardana_nxsas.plain import plain_value
 
 log = logging.getLogger(__name__)
 _NXS_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*)_([0-9]+)\.nxs")
@@ -102,7 +102,7 @@ def row_from_file(
         if noted is not None:
             header, kept = noted
         else:
-            header = _scalars(entry)
+            header = scalar_fields(entry)
             kept = None if total_counts is not None else _total_counts(entry, header)
         reduction = file_columns(entry, header)
     row = _row(path, root, prefix, fsn, header, kept if total_counts is None else total_counts)
@@ -120,7 +120,7 @@ def write_catalog_note(path: Path, durable: bool = True) -> bool:
             status = entry["status"][()]
             if (status.decode() if isinstance(status, bytes) else str(status)) not in FINAL:
                 return False
-            header = _scalars(entry)
+            header = scalar_fields(entry)
             write_note(entry, header, _total_counts(entry, header))
             nxroot.flush()
         if durable:  # else the caller fsyncs (the writer: once for its batch)
@@ -149,18 +149,18 @@ def _row(
         "category": header.get(f"{_SAMPLE}/category"),
         "project": header.get("experiment_identifier") or header.get(f"{_SAMPLE}/project"),
         "operator": header.get("raw/operator/name"),
-        "start_time": _when(header.get("start_time")),
-        "end_time": _when(header.get("end_time")),
-        "exposure_time": _number(header, "raw/control/preset")
-        or _number(header, f"{_DETECTOR}/count_time"),
+        "start_time": header_time(header.get("start_time")),
+        "end_time": header_time(header.get("end_time")),
+        "exposure_time": header_number(header, "raw/control/preset")
+        or header_number(header, f"{_DETECTOR}/count_time"),
         "cbf_sha256": header.get(f"{_DETECTOR}/data_file/checksum"),
         "status": STATUS.get(str(header.get("status")), "failed"),
         "total_counts": total_counts,
         "header": header,
     }
     for column, (field, units) in _FIELDS.items():
-        row[column] = _number(header, field, units)
-        row[f"{column}_error"] = _number(header, f"{field}_errors", units, field)
+        row[column] = header_number(header, field, units)
+        row[f"{column}_error"] = header_number(header, f"{field}_errors", units, field)
     row["temperature"] = _sensor(header, "temperature", "degC")
     row["vacuum"] = _sensor(header, "pressure", "mbar")
     return row
@@ -175,7 +175,7 @@ def _total_counts(entry: h5py.Group, header: dict[str, Any]) -> int | None:
     return count_frame(frame[()]) if isinstance(frame, h5py.Dataset) else None
 
 
-def _scalars(entry: h5py.Group) -> dict[str, Any]:
+def scalar_fields(entry: h5py.Group) -> dict[str, Any]:
     """Every scalar field under /entry by its path, and its units as ``<path>@units``
     (the catalog note itself left out: the note copies this header).
 
@@ -203,7 +203,7 @@ def _scalars(entry: h5py.Group) -> dict[str, Any]:
         value = np.empty((), dtype=dataset.dtype)
         dataset.read(h5s.ALL, h5s.ALL, value)
         path = name.decode("utf-8", "replace")
-        found[path] = _plain(value[()])
+        found[path] = plain_value(value[()])
         units = _units(dataset) if num_attrs else None
         if units:
             found[f"{path}@units"] = units
@@ -219,25 +219,15 @@ def _units(dataset: h5d.DatasetID) -> Any:
         return None
     value = np.empty(attr.shape, dtype=attr.dtype)
     attr.read(value)
-    return _plain(value[()] if value.shape == () else value)
+    return plain_value(value[()] if value.shape == () else value)
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-safe Python scalar (NaN and infinities as None)."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
-
-
-def _number(
+def header_number(
     header: dict[str, Any], field: str, to: str | None = None, units_of: str | None = None
 ) -> float | None:
+    """The number at ``field`` of a header (from :func:`scalar_fields`), converted from its
+    ``@units`` (or those of ``units_of``) to ``to``; None if absent, not a number or not
+    convertible."""
     value = header.get(field)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -256,7 +246,7 @@ def _sensor(header: dict[str, Any], measurement: str, to: str) -> float | None:
     """The start value of the first NXsensor measuring ``measurement`` (by group name)."""
     for field in sorted(k[: -len("/measurement")] for k in header if _SENSOR_RE.fullmatch(k)):
         if header[f"{field}/measurement"] == measurement:
-            value = _number(header, f"{field}/value", to)
+            value = header_number(header, f"{field}/value", to)
             if value is not None:
                 return value
     return None
@@ -271,10 +261,16 @@ def _cbf_path(nxs: Path, root: DataRoot, header: dict[str, Any]) -> str | None:
     return relative(expected, root) if expected.exists() else None
 
 
-def _when(value: Any) -> datetime | None:
+def header_time(value: Any) -> datetime | None:
+    """A header's ISO 8601 time (start_time, end_time) as a datetime; None if not one."""
     if not isinstance(value, str) or not value:
         return None
     try:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+# TEMPORARY: the old private names, for catalog/scan_rows.py and catalog/maintenance.py
+# until their imports follow (they are being changed at the same time)
+_scalars, _number, _when = scalar_fields, header_number, header_time

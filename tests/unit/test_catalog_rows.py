@@ -14,9 +14,10 @@ from catalog_support import make_exposure
 from sardana_nxsas.acquisition.exposure import begin_exposure, end_exposure
 from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog import Catalog, row_for_running, row_from_file
-from sardana_nxsas.catalog.rows import _plain, _scalars
+from sardana_nxsas.catalog.rows import scalar_fields
 from sardana_nxsas.catalog.schema import COLUMNS, REDUCTION_COLUMNS
 from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.plain import plain_value
 
 
 @pytest.fixture
@@ -73,10 +74,10 @@ def _scalars_by_visititems(entry: h5py.Group) -> dict[str, Any]:
 
     def visit(name: str, obj: Any) -> None:
         if isinstance(obj, h5py.Dataset) and obj.shape == ():
-            found[name] = _plain(obj[()])
+            found[name] = plain_value(obj[()])
             units = obj.attrs.get("units")
-            if units is not None and _plain(units):
-                found[f"{name}@units"] = _plain(units)
+            if units is not None and plain_value(units):
+                found[f"{name}@units"] = plain_value(units)
 
     entry.visititems(visit)
     return found
@@ -102,7 +103,7 @@ def test_fast_header_reader_agrees_with_h5py_high_level(tmp_path: Path) -> None:
         entry["link"] = entry["int"]  # a hard link: one object, visited once
     with h5py.File(path, "r") as nxroot:
         expected = _scalars_by_visititems(nxroot["entry"])
-        assert _scalars(nxroot["entry"]) == expected
+        assert scalar_fields(nxroot["entry"]) == expected
     assert expected["vlen"] == "Glassy ☃" and expected["float@units"] == "mm"
     assert expected["nan"] is None and "empty_units@units" not in expected
 

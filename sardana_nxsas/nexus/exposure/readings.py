@@ -16,6 +16,7 @@ from typing import Any
 from sardana_nxsas.description import InstrumentDescription, resolve
 from sardana_nxsas.description.model import Reading, SourceRef
 from sardana_nxsas.nexus.exposure.metadata import EndValues
+from sardana_nxsas.plain import plain_value
 
 
 def end_refs(refs: Sequence[SourceRef]) -> list[SourceRef]:
@@ -24,21 +25,19 @@ def end_refs(refs: Sequence[SourceRef]) -> list[SourceRef]:
 
 
 def readings_to_json(readings: Mapping[str, Reading]) -> dict[str, list[Any]]:
-    """Plain lists, to keep them in the session (MacroServer environment)."""
-    return {key: [_plain(r.value), r.reason, r.units] for key, r in readings.items()}
+    """Plain lists, to keep them in the session (MacroServer environment).
+
+    A NaN or infinite value is kept: a Reading's None means "not read", and resolve
+    reports a non-finite value as such ("not a finite number: nan").
+    """
+    return {
+        key: [plain_value(r.value, keep_non_finite=True), r.reason, r.units]
+        for key, r in readings.items()
+    }
 
 
 def readings_from_json(data: Mapping[str, list[Any]]) -> dict[str, Reading]:
     return {key: Reading(value, reason, units) for key, (value, reason, units) in data.items()}
-
-
-def _plain(value: object) -> object:
-    item = getattr(value, "item", None)  # numpy scalars
-    if callable(item):
-        value = item()
-    if isinstance(value, bool | int | float | str) or value is None:
-        return value
-    return str(value)
 
 
 def end_values(
