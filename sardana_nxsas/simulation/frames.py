@@ -178,12 +178,12 @@ def simulate_frame(
         frame = np.zeros(detector.shape, dtype=np.int32)  # dark: nothing to draw
     else:
         cap = min(detector.saturation_value, _INT32_MAX)
-        frame = _poisson(rate.ravel() * t, rng, cap).reshape(detector.shape)
+        frame = poisson_counts(rate.ravel() * t, rng, cap).reshape(detector.shape)
     frame[detector.gap_mask()] = -1  # as in Pilatus CBF files
     return frame
 
 
-def _poisson(lam: np.ndarray, rng: np.random.Generator, cap: int) -> np.ndarray:
+def poisson_counts(lam: np.ndarray, rng: np.random.Generator, cap: int) -> np.ndarray:
     """Exact Poisson draws (int32, at most ``cap``) of the 1-D means ``lam``.
 
     Most pixels of a SAXS frame expect well below one count; for them CDF inversion of

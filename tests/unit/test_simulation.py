@@ -23,7 +23,7 @@ from sardana_nxsas.simulation import (
     parasitic_scattering,
     simulate_frame,
 )
-from sardana_nxsas.simulation.frames import _poisson
+from sardana_nxsas.simulation.frames import poisson_counts
 
 P300K = get_detector("pilatus300k")
 GEO = default_geometry(P300K)
@@ -249,11 +249,11 @@ def test_spheres_first_minimum_at_qr_4493() -> None:
 def test_poisson_sampler_statistics() -> None:
     rng = np.random.default_rng(8)
     for mean in (0.02, 0.7, 4.0, 9.9, 25.0):
-        draws = _poisson(np.full(200_000, mean), rng, cap=10**6)
+        draws = poisson_counts(np.full(200_000, mean), rng, cap=10**6)
         assert draws.mean() == pytest.approx(mean, abs=5 * math.sqrt(mean / 200_000))
         assert draws.var() == pytest.approx(mean, rel=0.03 + 5 * math.sqrt(2 / 200_000))
         assert np.mean(draws == 0) == pytest.approx(math.exp(-mean), abs=0.003)
-    assert _poisson(np.full(10, 1e7), rng, cap=1000).max() == 1000
+    assert poisson_counts(np.full(10, 1e7), rng, cap=1000).max() == 1000
 
 
 def test_seeded_frames_are_reproducible() -> None:
