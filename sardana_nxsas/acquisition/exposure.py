@@ -20,15 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from sardana_nxsas.acquisition.frames import cbf_header, take_frame
 from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog.spool import catalog_news as spool_news
-from sardana_nxsas.dataroot.cbf import MiniCbfHeader, write_cbf
-from sardana_nxsas.dataroot.claim import claim_frame, frame_path, settle_claim
+from sardana_nxsas.dataroot.claim import settle_claim
 from sardana_nxsas.dataroot.fsn import Allocation, Block, FsnCounter
 from sardana_nxsas.dataroot.layout import DataRoot, check_title
 from sardana_nxsas.description import InstrumentDescription, load_description
-from sardana_nxsas.description.instrument import InstrumentInfo, Quantity, load_instrument
-from sardana_nxsas.description.units import convert
+from sardana_nxsas.description.instrument import load_instrument
 from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.jobs.yielding import asks_to_yield
 from sardana_nxsas.nexus.exposure.nxsas import iso
@@ -181,23 +180,6 @@ def _hand_over(settings: Settings, wake: Wake | None) -> None:
         wake()
 
 
-def cbf_header(instrument: InstrumentInfo, count_time: float, moment: datetime) -> MiniCbfHeader:
-    det = instrument.detector
-
-    def mm(q: Quantity) -> float:
-        return convert(q.value, q.units, "mm")
-
-    return MiniCbfHeader(
-        detector=det.description,
-        pixel_size=(mm(det.x_pixel_size), mm(det.y_pixel_size)),
-        exposure_time=count_time,
-        wavelength=convert(instrument.wavelength.value, instrument.wavelength.units, "nm"),
-        distance=mm(det.distance),
-        beam_xy=(det.beam_center_col.value, det.beam_center_row.value),
-        timestamp=moment.astimezone(),
-    )
-
-
 def record_counts(
     session: Session,
     settings: Settings,
@@ -211,19 +193,18 @@ def record_counts(
     session.count_time = count_time
     session.monitor = monitor
     session.counters = dict(counters)
-    if isinstance(frame, np.ndarray):
-        if not np.issubdtype(frame.dtype, np.integer):  # Tango images arrive as float64
-            frame = np.rint(frame)
-        header = cbf_header(load_instrument(settings.instrument_file), count_time, datetime.now())
-        write_cbf(Path(session.cbf), frame, header)
-        session.frame_file = session.cbf
-    elif frame is not None:
-        source = frame_path(str(frame))
-        if source != Path(session.cbf):  # the detector's own name: give it the FSN's
-            # settled by end_exposure, after the complete job: one commit for both
-            claim_frame(source, Path(session.cbf), settle=False)
-            session.frame_source = str(source)
-        session.frame_file = session.cbf
+    if frame is not None:
+        # a claim is settled by end_exposure, after the complete job: one commit for both
+        taken = take_frame(
+            frame,
+            Path(session.cbf),
+            lambda: cbf_header(
+                load_instrument(settings.instrument_file), count_time, datetime.now()
+            ),
+            settle=False,
+        )
+        session.frame_source = None if taken.source is None else str(taken.source)
+        session.frame_file = str(taken.path)
     return session
 
 
