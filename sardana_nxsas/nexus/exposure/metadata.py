@@ -192,10 +192,11 @@ def write_sample(raw: h5py.Group, name: str, sample: Sample | None) -> None:
             text(grp, field, str(value))
 
 
-def write_experiment(entry: h5py.Group, raw: h5py.Group, experiment: ExperimentInfo) -> None:
-    """Project and people: identifiers in the entry and in the (self-contained) subentry,
-    and one NXuser per role."""
-    for parent in (entry, raw):
+def write_experiment(entry: h5py.Group, home: h5py.Group, experiment: ExperimentInfo) -> None:
+    """Project and people, for exposures and scans alike: the identifiers in ``entry`` and
+    in ``home`` (an exposure's self-contained NXsas subentry; a scan passes its entry as
+    both), and one NXuser per role in ``home``."""
+    for parent in [entry] if home == entry else [entry, home]:
         if experiment.identifier:
             text(parent, "experiment_identifier", experiment.identifier)
         if experiment.name:
@@ -203,6 +204,6 @@ def write_experiment(entry: h5py.Group, raw: h5py.Group, experiment: ExperimentI
     for role in ("operator", "proposer"):
         person = getattr(experiment, role)
         if person:
-            user = group(raw, role, "NXuser")
+            user = group(home, role, "NXuser")
             text(user, "name", person)
             text(user, "role", role)

@@ -25,16 +25,21 @@ import h5py
 import numpy as np
 
 from sardana_nxsas import __version__
-from sardana_nxsas.description.info import ExperimentInfo, InstrumentInfo
+from sardana_nxsas.description.info import InstrumentInfo
 from sardana_nxsas.errors import FileExistsNxsError
 from sardana_nxsas.nexus import compression
-from sardana_nxsas.nexus.exposure.metadata import write_instrument, write_sample
+from sardana_nxsas.nexus.exposure.metadata import (
+    write_experiment,
+    write_instrument,
+    write_sample,
+)
 from sardana_nxsas.nexus.exposure.nxsas import PROGRAM, STATUSES, iso, write_root_attributes
 from sardana_nxsas.nexus.fields import group, link, text
 from sardana_nxsas.nexus.scan.plot import PlotLayout, grow_grid, write_plots
 from sardana_nxsas.samples.model import Sample
 
 MEASUREMENT = "measurement"
+FRAME_SUM = "frame_sum"  # the measurement column of each frame's total counts
 DETECTOR = "instrument/detector"
 _STR = h5py.string_dtype()
 
@@ -99,7 +104,7 @@ def create_scan_file(path: Path, start: ScanFileStart, codec: str = compression.
         )
         if start.instrument is not None:
             write_instrument(entry, start.instrument)
-            _write_experiment(entry, start.instrument.experiment)
+            write_experiment(entry, entry, start.instrument.experiment)
         if start.sample is not None:
             write_sample(entry, start.sample.name, start.sample)
         measurement = group(entry, MEASUREMENT, "NXcollection")
@@ -108,20 +113,6 @@ def create_scan_file(path: Path, start: ScanFileStart, codec: str = compression.
         if "timestamp" in measurement:  # seconds after this moment, as NXlog's time@start
             measurement["timestamp"].attrs["start"] = iso(start.start_time)
         write_plots(entry, start.plot)
-
-
-def _write_experiment(entry: h5py.Group, experiment: ExperimentInfo) -> None:
-    """Project and people, as in an exposure (here all in the entry)."""
-    if experiment.identifier:
-        text(entry, "experiment_identifier", experiment.identifier)
-    if experiment.name:
-        text(entry, "experiment_description", experiment.name)
-    for role in ("operator", "proposer"):
-        person = getattr(experiment, role)
-        if person:
-            user = group(entry, role, "NXuser")
-            text(user, "name", person)
-            text(user, "role", role)
 
 
 def _column(parent: h5py.Group, name: str, dtype: type, units: str | None) -> h5py.Dataset:
