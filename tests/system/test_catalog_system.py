@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+from sardana_nxsas import env
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument
 
@@ -56,7 +57,7 @@ def test_postgres_outage_during_a_series_loses_no_row(
     simulated: SimulatedInstrument, door, postgres_url
 ) -> None:
     pg = postgres_url
-    run_ok(door, "senv", "NxsCatalogUrl", pg.url)
+    run_ok(door, "senv", env.CATALOG_URL, pg.url)
     try:
         before = fsns(run_ok(door, "expose 0.1 2 tst"))
         pg.stop()
@@ -74,6 +75,6 @@ def test_postgres_outage_during_a_series_loses_no_row(
                 timeout=30,
             )
     finally:
-        run_ok(door, "usenv", "NxsCatalogUrl")
+        run_ok(door, "usenv", env.CATALOG_URL)
         if pg.pid is None:
             pg.start()

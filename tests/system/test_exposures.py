@@ -12,6 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
+from sardana_nxsas import env
 from sardana_nxsas.dataroot.cbf import read_cbf
 from sardana_nxsas.dataroot.claim import INCOMING
 from sardana_nxsas.dataroot.fsn import FsnCounter
@@ -231,12 +232,12 @@ def test_bad_configuration_is_reported(simulated, door, tmp_path: Path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
     try:
-        run_ok(door, f"senv NxsDataRoot {tmp_path / 'missing'}")
+        run_ok(door, f"senv {env.DATA_ROOT} {tmp_path / 'missing'}")
         assert "does not exist" in one_line_error(door.run("nxsbegin crd"))
-        run_ok(door, f"senv NxsDataRoot {not_a_dir}")
+        run_ok(door, f"senv {env.DATA_ROOT} {not_a_dir}")
         assert "not a directory" in one_line_error(door.run("nxsbegin crd"))
     finally:
-        run_ok(door, f"senv NxsDataRoot {simulated.data_root}")
+        run_ok(door, f"senv {env.DATA_ROOT} {simulated.data_root}")
     try:
         run_ok(door, "defmeas mg_no_image timer")
         run_ok(door, "senv ActiveMntGrp mg_no_image")
@@ -254,11 +255,11 @@ def test_a_channel_without_value_referencing_gets_its_cbf_written_by_us(simulate
     fsn = next_fsn(simulated, "tst")
     try:
         run_ok(door, "senv ActiveMntGrp mg_plain")
-        run_ok(door, f"senv NxsInstrumentFile {plain}")
+        run_ok(door, f"senv {env.INSTRUMENT_FILE} {plain}")
         run_ok(door, "expose 1 1 tst")  # the dummy image peaks at (time * 1.0)**2
     finally:
         run_ok(door, "senv ActiveMntGrp mg_saxs")
-        run_ok(door, f"senv NxsInstrumentFile {simulated.instrument_file}")
+        run_ok(door, f"senv {env.INSTRUMENT_FILE} {simulated.instrument_file}")
     report = validate_exposure(root(simulated).nxs_path("tst", fsn))
     assert report.ok, report.errors
     frame, header = read_cbf(root(simulated).cbf_path("tst", fsn))
@@ -281,10 +282,10 @@ def test_a_failed_nxsend_keeps_the_exposure_open_for_a_retry(simulated, door) ->
     run_ok(door, "nxsbegin tst retry")
     run_ok(door, "ct 0.1")
     try:
-        run_ok(door, "senv NxsCompression zip")
-        assert "NxsCompression" in one_line_error(door.run("nxsend"))
+        run_ok(door, f"senv {env.COMPRESSION} zip")
+        assert env.COMPRESSION in one_line_error(door.run("nxsend"))
     finally:
-        run_ok(door, "senv NxsCompression gzip")
+        run_ok(door, f"senv {env.COMPRESSION} gzip")
     run_ok(door, "nxsend")
     assert validate_exposure(root(simulated).nxs_path("tst", fsn)).ok
     with h5py.File(root(simulated).nxs_path("tst", fsn)) as f:

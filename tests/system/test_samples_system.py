@@ -16,12 +16,13 @@ import pytest
 import tango
 
 from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.env import SAMPLE, SAMPLE_MOTORS, TITLE
 from sardana_nxsas.samples.store import registry_for
 from sardana_nxsas.system.door import DoorClient
 from sardana_nxsas.system.simulated_instrument import SimulatedInstrument
 from sardana_nxsas.system.spock import create_spock_profile
 
-ENV_KEYS = ("NxsSample", "NxsTitle", "NxsSampleMotors")
+ENV_KEYS = (SAMPLE, TITLE, SAMPLE_MOTORS)
 
 
 class MacroServerEnv:
@@ -109,7 +110,7 @@ def test_use_move_moves_the_motors_and_titles_the_next_exposure(simulated, door,
         chosen = run_ok(door, "nxssample", "use", name, "move")
         assert "moved samx to 12.5 mm, samy to -3 mm" in chosen.text
         assert positions(door, "samx", "samy") == [12.5, -3.0]
-        assert (env.get("NxsSample"), env.get("NxsTitle")) == (name, title)
+        assert (env.get(SAMPLE), env.get(TITLE)) == (name, title)
         exposed = run_ok(door, "expose 0.1 1 tst")
         nxs = re.search(r"(\S+\.nxs)\s+'([^']*)'", exposed.text)
         assert nxs and nxs.group(2) == title, exposed.text
@@ -117,16 +118,16 @@ def test_use_move_moves_the_motors_and_titles_the_next_exposure(simulated, door,
             assert f["entry/title"][()].decode() == title
         # NxsTitle follows the chosen sample's title ...
         run_ok(door, "nxssample", "set", name, "title", "Rev. 1, again")
-        assert env.get("NxsTitle") == "Rev. 1, again"
+        assert env.get(TITLE) == "Rev. 1, again"
         # ... until the operator sets one of their own
-        run_ok(door, "senv", "NxsTitle", "my own title")
+        run_ok(door, "senv", TITLE, "my own title")
         run_ok(door, "nxssample", "set", name, "title", "-")
-        assert env.get("NxsTitle") == "my own title"
+        assert env.get(TITLE) == "my own title"
         run_ok(door, "nxssample", "rename", name, name + "b")
-        assert env.get("NxsSample") == name + "b"
+        assert env.get(SAMPLE) == name + "b"
         removed = run_ok(door, "nxssample", "remove", name + "b")
         assert any("no sample is chosen now" in w for w in removed.warnings)
-        assert env.get("NxsSample") is None and env.get("NxsTitle") == "my own title"
+        assert env.get(SAMPLE) is None and env.get(TITLE) == "my own title"
     finally:
         door.run("nxssample", "remove", name)
         door.run("mv", "samx", str(before[0]), "samy", str(before[1]))
@@ -138,11 +139,11 @@ def test_other_sample_motors_and_no_position(simulated, door, env) -> None:
     run_ok(door, "nxssample", "add", name, "x", "1.5", "y", "0.25")
     run_ok(door, "nxssample", "add", nowhere)
     try:
-        run_ok(door, "senv", "NxsSampleMotors", "bsx", "samy")
+        run_ok(door, "senv", SAMPLE_MOTORS, "bsx", "samy")
         run_ok(door, "nxssample", "use", name, "--move")  # the spelling of the issue
         assert positions(door, "bsx", "samy") == [1.5, 0.25]
         assert "has no position" in error_of(door.run("nxssample", "use", nowhere, "move"))
-        run_ok(door, "senv", "NxsSampleMotors", "nosuchmotor samy")
+        run_ok(door, "senv", SAMPLE_MOTORS, "nosuchmotor samy")
         assert "'nosuchmotor' does not exist" in error_of(
             door.run("nxssample", "use", name, "move")
         )
@@ -165,7 +166,7 @@ def test_a_stopped_move_leaves_no_sample_chosen(simulated, door, env) -> None:
         assert not door.wait(timeout=20).ok
         assert positions(door, "samx")[0] < 700
         # the motors left `here` and never reached `far`: no sample, no title
-        assert env.get("NxsSample") is None and env.get("NxsTitle") is None
+        assert env.get(SAMPLE) is None and env.get(TITLE) is None
     finally:
         door.run("nxssample", "remove", here)
         door.run("nxssample", "remove", far)
@@ -186,7 +187,7 @@ def test_odd_names_stored_and_shown_verbatim(simulated, door, env, base: str) ->
         assert any(line.lstrip(" *>").startswith(name + "  ") for line in listing)
         assert registry_for(DataRoot(simulated.data_root)).get(name).name == name
         run_ok(door, "nxssample", "use", name)
-        assert (env.get("NxsSample"), env.get("NxsTitle")) == (name, name)
+        assert (env.get(SAMPLE), env.get(TITLE)) == (name, name)
         exposed = run_ok(door, "expose 0.1 1 tst").text
         assert repr(name) in exposed
         with h5py.File(re.search(r"(\S+\.nxs)", exposed).group(1)) as f:
@@ -201,7 +202,7 @@ def test_names_that_look_like_python_stay_text(simulated, door, env, name: str) 
     run_ok(door, "nxssample", "add", name)
     try:
         run_ok(door, "nxssample", "use", name)
-        assert (env.get("NxsSample"), env.get("NxsTitle")) == (name, name)
+        assert (env.get(SAMPLE), env.get(TITLE)) == (name, name)
         assert "*  " + name in "\n".join(run_ok(door, "nxssample").output)
     finally:
         door.run("nxssample", "remove", name)
@@ -221,7 +222,7 @@ def test_names_beyond_latin1_travel_as_escapes(simulated, door, env) -> None:
         assert f"  name:         {typed}" in run_ok(door, "nxssample", "show", typed).output
         # exposures of it print their title escaped, and keep it verbatim in the file
         run_ok(door, "nxssample", "use", typed)
-        assert (env.get("NxsSample"), env.get("NxsTitle")) == (real, real)
+        assert (env.get(SAMPLE), env.get(TITLE)) == (real, real)
         shown = run_ok(door, "expose 0.1 1 tst").text
         assert typed in shown or typed.replace("\\", "\\\\") in shown
         (nxs,) = re.findall(r"(\S+\.nxs)", shown)
