@@ -206,6 +206,8 @@ def test_the_architecture_names_every_package_of_the_core() -> None:
     core = REPO / "sardana_nxsas"
     for package in sorted(p.name for p in core.iterdir() if (p / "__init__.py").exists()):
         assert f"`{package}/`" in text, f"docs/explanation/architecture.md misses {package}/"
+    for module in sorted(p.name for p in core.glob("*.py") if not p.name.startswith("_")):
+        assert f"`{module}`" in text, f"docs/explanation/architecture.md misses {module}"
 
 
 def test_no_page_names_this_checkout_s_own_path() -> None:
