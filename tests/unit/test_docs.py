@@ -213,3 +213,29 @@ def test_the_architecture_names_every_package_of_the_core() -> None:
 def test_no_page_names_this_checkout_s_own_path() -> None:
     for page in markdown_files():
         assert str(REPO) not in page.read_text(), f"{page.relative_to(REPO)} names {REPO}"
+
+
+def _resolves(dotted: str) -> bool:
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
+
+
+def test_every_dotted_name_of_the_core_in_the_docs_exists() -> None:
+    missing = []
+    for page in markdown_files():
+        for dotted in set(re.findall(r"\bsardana_nxsas(?:\.\w+)+", page.read_text())):
+            if not _resolves(dotted):
+                missing.append(f"{page.relative_to(REPO)}: {dotted}")
+    assert sorted(missing) == []
