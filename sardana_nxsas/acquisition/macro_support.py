@@ -9,6 +9,7 @@ for Tango attributes.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,6 +21,18 @@ from sardana_nxsas.description.model import Reading, SourceRef
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.samples.model import Sample
 from sardana_nxsas.samples.store import registry_for
+from sardana_nxsas.samples.text import door_text
+
+
+def say(macro: Any, text: object) -> None:
+    """Output a line on the Door: never as a format string (names may hold "%"); Tango
+    strings are Latin-1, so other characters go as \\uXXXX (door_text)."""
+    macro.output(door_text(str(text)))
+
+
+def warn(macro: Any, text: object) -> None:
+    """A warning on the Door, as :func:`say`."""
+    macro.warning(door_text(str(text)))
 
 
 def env(macro: Any, key: str, default: Any = None) -> Any:
@@ -64,10 +77,10 @@ def element_exists(macro: Any, kind: str, name: str) -> bool:
     return True
 
 
-def _quantity_reader(device, attribute):
+def _quantity_reader(device: Any, attribute: str) -> Callable[[], Reading]:
     attr = device.getAttribute(attribute)
 
-    def read():
+    def read() -> Reading:
         value = attr.read(cache=False).rvalue
         magnitude = getattr(value, "magnitude", value)
         units = getattr(value, "units", None)
@@ -77,7 +90,7 @@ def _quantity_reader(device, attribute):
     return read
 
 
-def _prepare(macro, ref):
+def _prepare(macro: Any, ref: SourceRef) -> Callable[[], Any]:
     """A no-argument reader for one reference, built in the macro's thread."""
     if ref.kind == "env":
         try:
@@ -115,13 +128,12 @@ def _cached(macro: Any, ref: SourceRef) -> Callable[[], Any]:
 
 def prepare_reader(macro: Any, refs: Sequence[SourceRef]) -> Callable[[SourceRef], Any]:
     """``read(ref)`` for the core's snapshot: element proxies looked up once, here."""
-    readers = {}
+    readers: dict[str, Callable[[], Any]] = {}
     for ref in refs:
         try:
             readers[ref.key] = _cached(macro, ref)
-        except Exception as exc:
-            reason = Reading.missing(f"{ref.spec}: {exc}")
-            readers[ref.key] = lambda reason=reason: reason
+        except Exception as exc:  # read as missing, with the reason
+            readers[ref.key] = functools.partial(Reading.missing, f"{ref.spec}: {exc}")
 
     def read(ref: SourceRef) -> Any:
         try:
@@ -144,3 +156,32 @@ def chosen_sample(macro: Any, settings: Settings) -> Sample | None:
             f"NxsSample names {name!r}, which is not in the sample registry: nxssample use"
         )
     return sample
+
+
+class MacroSources:
+    """What the instrument is read through, from a macro (count_metadata.MetadataSources).
+    Called from a worker thread while the macro counts."""
+
+    def __init__(self, macro: Any) -> None:
+        self._macro = macro
+
+    def moveable_names(self) -> list[str]:
+        macro = self._macro
+        return [e.name for e in (*macro.getMotors().values(), *macro.getPseudoMotors().values())]
+
+    def reader(self, refs: Sequence[SourceRef]) -> Callable[[SourceRef], Any]:
+        return prepare_reader(self._macro, refs)
+
+
+def set_text(macro: Any, key: str, text: str) -> None:
+    """Set an environment variable to the string ``text``, as a string."""
+    # Sardana stores str values through ast.literal_eval: "1", "None" or "[2]" would
+    # come back as int, None, list. A repr() always comes back as the string itself.
+    if macro.setEnv(key, text)[1] != text:
+        macro.setEnv(key, repr(text))
+
+
+def unset(macro: Any, key: str) -> None:
+    """Remove an environment variable if it is set."""
+    if env(macro, key) is not None:
+        macro.unsetEnv(key)
