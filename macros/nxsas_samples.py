@@ -3,17 +3,17 @@
 One macro with an action word and free words after it: Sardana lets the last
 repeat parameter go without brackets, so spock takes the words as typed. A thin
 adapter: the registry (a JSON file in the data root, shared by every Door) and
-the word syntax live in the core (sardana_nxsas.samples.store, .sample_text).
-Tango strings are Latin-1: everything printed goes through door_text (other
-characters as \\uXXXX) and typed words through from_door (the reverse).
+the word syntax live in the core (sardana_nxsas.samples.store, .text), the sample
+motors in sardana_nxsas.acquisition.sample_motors. Tango strings are Latin-1:
+everything printed goes through door_text (ms.say, ms.warn: other characters as
+\\uXXXX) and typed words through from_door (the reverse).
 See docs/how-to/manage-samples.md.
 """
-
-import re
 
 from sardana.macroserver.macro import Macro, Type
 
 from sardana_nxsas.acquisition import macro_support as ms
+from sardana_nxsas.acquisition.sample_motors import MOTORS_ENV, sample_motors
 from sardana_nxsas.acquisition.settings import data_root_from_getter
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.samples.model import Sample
@@ -22,21 +22,7 @@ from sardana_nxsas.samples.text import CLEAR, describe, door_text, from_door, pa
 
 SAMPLE_ENV = "NxsSample"  # the chosen sample's name
 TITLE_ENV = "NxsTitle"  # the title expose gives its exposures (macros/nxsas_exposure.py)
-MOTORS_ENV = "NxsSampleMotors"  # the x and y sample motors that `use NAME move` drives
-DEFAULT_MOTORS = ("samx", "samy")
 ACTIONS = ("list", "show", "add", "set", "rename", "remove", "use")
-
-
-def _set_text(macro, key, text):
-    # Sardana stores str values through ast.literal_eval: "1", "None" or "[2]" would
-    # come back as int, None, list. A repr() always comes back as the string itself.
-    if macro.setEnv(key, text)[1] != text:
-        macro.setEnv(key, repr(text))
-
-
-def _unset(macro, key):
-    if ms.env(macro, key) is not None:
-        macro.unsetEnv(key)
 
 
 def _registry(macro):
@@ -49,20 +35,12 @@ def _words(words, least, most, usage):
     return words
 
 
-def _say(macro, line):
-    macro.output(door_text(line))  # never as a format string: names may hold "%"
-
-
-def _warn(macro, line):
-    macro.warning(door_text(line))
-
-
 def _report(macro, verb, sample):
-    _say(macro, f"{verb} {sample.name!r}:")
+    ms.say(macro, f"{verb} {sample.name!r}:")
     for line in describe(sample):
-        _say(macro, "  " + line)
+        ms.say(macro, "  " + line)
     for warning in sample.warnings():
-        _warn(macro, warning)
+        ms.warn(macro, warning)
     macro.setData(sample.to_dict())
 
 
@@ -76,36 +54,15 @@ def _follow(macro, old, new):
         return
     title_follows = ms.env(macro, TITLE_ENV) == old.exposure_title
     if new is None:
-        _unset(macro, SAMPLE_ENV)
+        ms.unset(macro, SAMPLE_ENV)
         if title_follows:
-            _unset(macro, TITLE_ENV)
-        _warn(macro, f"{old.name!r} was the chosen sample: no sample is chosen now")
+            ms.unset(macro, TITLE_ENV)
+        ms.warn(macro, f"{old.name!r} was the chosen sample: no sample is chosen now")
         return
-    _set_text(macro, SAMPLE_ENV, new.name)
+    ms.set_text(macro, SAMPLE_ENV, new.name)
     if title_follows and new.exposure_title != old.exposure_title:
-        _set_text(macro, TITLE_ENV, new.exposure_title)
-        _say(macro, f"exposures are now titled {new.exposure_title!r} ({TITLE_ENV})")
-
-
-def _motors(macro):
-    value = ms.env(macro, MOTORS_ENV) or DEFAULT_MOTORS
-    # `senv NxsSampleMotors samx samy` stores the string "(samx, samy)"
-    names = re.findall(r"[^\s,()\[\]'\"]+", value) if isinstance(value, str) else list(value)
-    if len(names) != 2:
-        raise NxsError(
-            f"{MOTORS_ENV} = {value!r} must name two motors, x then y: "
-            f"senv {MOTORS_ENV} {' '.join(DEFAULT_MOTORS)}"
-        )
-    for name in names:
-        try:
-            found = macro.getMoveable(str(name))
-        except Exception:  # Sardana raises various errors for unknown names
-            found = None
-        if found is None:
-            raise NxsError(
-                f"sample motor {name!r} does not exist: set {MOTORS_ENV} to your x and y motors"
-            )
-    return [str(n) for n in names]
+        ms.set_text(macro, TITLE_ENV, new.exposure_title)
+        ms.say(macro, f"exposures are now titled {new.exposure_title!r} ({TITLE_ENV})")
 
 
 class nxssample(Macro):
@@ -145,10 +102,10 @@ class nxssample(Macro):
         _words(words, 0, 0, "list")
         samples = registry.list()
         if not samples:
-            _say(self, "no samples defined: add one with nxssample add NAME FIELD VALUE ...")
+            ms.say(self, "no samples defined: add one with nxssample add NAME FIELD VALUE ...")
         else:
             for line in table(samples, current=ms.env(self, SAMPLE_ENV), for_door=True):
-                _say(self, line)
+                ms.say(self, line)
         self.setData([s.to_dict() for s in samples])
 
     def _do_show(self, registry, words):
@@ -181,28 +138,30 @@ class nxssample(Macro):
         (name,) = _words(words, 1, 1, "remove NAME")
         old = registry.remove(name)
         _follow(self, old, None)
-        _say(self, f"removed {old.name!r}")
+        ms.say(self, f"removed {old.name!r}")
         self.setData(old.to_dict())
 
     def _do_use(self, registry, words):
         _words(words, 0, 2, "use [NAME [move] | -]")
         if not words:
             current = ms.env(self, SAMPLE_ENV)
-            _say(self, f"chosen sample: {current!r}" if current else "no sample is chosen")
+            ms.say(self, f"chosen sample: {current!r}" if current else "no sample is chosen")
             self.setData(current)
             return
         if words == [CLEAR]:
             self._deselect(registry)
-            _say(self, "no sample is chosen")
+            ms.say(self, "no sample is chosen")
             return
         if len(words) == 2 and words[1].casefold() not in ("move", "--move"):
             raise NxsError(f"usage: nxssample use NAME [move] (not {words[1]!r})")
         sample = registry.get(words[0])
         if len(words) == 2:
             self._move_to(registry, sample)
-        _set_text(self, SAMPLE_ENV, sample.name)
-        _set_text(self, TITLE_ENV, sample.exposure_title)
-        _say(self, f"chosen sample {sample.name!r}: exposures are titled {sample.exposure_title!r}")
+        ms.set_text(self, SAMPLE_ENV, sample.name)
+        ms.set_text(self, TITLE_ENV, sample.exposure_title)
+        ms.say(
+            self, f"chosen sample {sample.name!r}: exposures are titled {sample.exposure_title!r}"
+        )
         self.setData(sample.to_dict())
 
     def _move_to(self, registry, sample):
@@ -212,12 +171,12 @@ class nxssample(Macro):
                 f"sample {sample.name!r} has no position: "
                 f"nxssample set {spock_quote(sample.name)} x <mm> y <mm>"
             )
-        motor_x, motor_y = _motors(self)
+        motor_x, motor_y = sample_motors(ms.env(self, MOTORS_ENV), self.getMoveable)
         # The motors leave the chosen sample: if the move fails or is stopped, no
         # sample is chosen, so no exposure is titled after a sample out of the beam.
         self._deselect(registry)
         self.execMacro("mv", [[motor_x, x], [motor_y, y]])
-        _say(self, f"moved {motor_x} to {x:g} mm, {motor_y} to {y:g} mm")
+        ms.say(self, f"moved {motor_x} to {x:g} mm, {motor_y} to {y:g} mm")
 
     def _deselect(self, registry):
         current = ms.env(self, SAMPLE_ENV)
@@ -225,5 +184,5 @@ class nxssample(Macro):
             return
         sample = registry.find(current)
         if ms.env(self, TITLE_ENV) in (current, sample and sample.exposure_title):
-            _unset(self, TITLE_ENV)
-        _unset(self, SAMPLE_ENV)
+            ms.unset(self, TITLE_ENV)
+        ms.unset(self, SAMPLE_ENV)
