@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from numbers import Real
 
+import numpy as np
+
 from sardana_nxsas.description.info import (
     ApertureInfo,
     BeamStopInfo,
@@ -52,8 +54,8 @@ class _Resolver:
         return None if reading is None else reading.value
 
     def _number(self, ref: SourceRef | None, raw: object) -> float | None:
-        if getattr(raw, "ndim", None) == 0:  # a 0-d numpy array, as some readers return
-            raw = raw.item()  # type: ignore[attr-defined]
+        if isinstance(raw, np.ndarray | np.generic) and raw.ndim == 0:
+            raw = raw.item()  # a 0-d numpy array or a numpy scalar, as some readers return
         try:
             number = (
                 float(raw) if isinstance(raw, Real | str) and not isinstance(raw, bool) else None

@@ -120,4 +120,5 @@ def shared_process(kind: type[P], root: DataRoot) -> P:
         process = _SHARED.get((kind, root.path))
         if process is None:
             process = _SHARED[(kind, root.path)] = kind(root)
-        return process  # type: ignore[return-value]
+        assert isinstance(process, kind)  # keyed by its kind: tells the type checker
+        return process

@@ -153,6 +153,7 @@ def read_header(path: Path) -> Header:
             geometry, problem = _geometry(raw, detector)
             size = _value(stop, "size", "mm")
             count_time = _value(detector, "count_time", "s")
+            stop_x, stop_y = _value(stop, "x", "mm"), _value(stop, "y", "mm")
             return Header(
                 path=Path(path),
                 identifier=stem,
@@ -171,9 +172,9 @@ def read_header(path: Path) -> Header:
                 geometry_problem=problem,
                 beamstop_size=None if size is None else size.value,
                 start_time=_text(entry, "start_time") or "",
-                beamstop_xy=tuple(  # type: ignore[arg-type]
-                    None if (v := _value(stop, axis, "mm")) is None else v.value
-                    for axis in ("x", "y")
+                beamstop_xy=(
+                    None if stop_x is None else stop_x.value,
+                    None if stop_y is None else stop_y.value,
                 ),
             )
     except (OSError, KeyError, ValueError, TypeError) as exc:

@@ -59,10 +59,11 @@ def reduce_file(root: DataRoot, nxs: Path) -> ReductionOutcome:
 
 
 def _ids(standards: dict[str, Header]) -> tuple[str | None, str | None, str | None]:
-    return tuple(  # type: ignore[return-value]
+    dark, empty_beam, glassy_carbon = (
         standards[r].identifier if r in standards else None
         for r in ("dark", "empty_beam", "glassy_carbon")
     )
+    return dark, empty_beam, glassy_carbon
 
 
 def _failed(reason: str, standards: dict[str, Header] | None) -> ReductionOutcome:
