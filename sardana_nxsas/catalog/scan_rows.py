@@ -9,138 +9,42 @@
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
+from collections.abc import Collection
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import h5py
 
-from sardana_nxsas.catalog.rows import STATUS, _number, _scalars, _when, relative
+from sardana_nxsas.catalog.rows import (
+    STATUS,
+    header_number,
+    header_time,
+    relative,
+    scalar_fields,
+)
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.dataroot.layout import DataRoot
-from sardana_nxsas.description.units import convert
-
-if TYPE_CHECKING:
-    from sardana_nxsas.acquisition.scan import ScanPoint, ScanRecording
-    from sardana_nxsas.nexus.scan.file import PointRecord
+from sardana_nxsas.nexus.scan.file import FRAME_SUM
+from sardana_nxsas.plain import plain_value
 
 SCAN_PREFIX = "scan"  # catalog prefix of a scan's own row; its fsn is the ScanID
 SCAN_CATEGORY = "scan"
 POINT_CATEGORY = "scan point"
-FRAME_SUM = "frame_sum"  # the measurement column of each frame's total counts
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become None, numpy scalars Python ones."""
-    item = getattr(value, "item", None)
-    if callable(item):
-        value = item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _common(rec: ScanRecording) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "nxs_path": relative(rec.setup.path, rec.settings.root),
-        "sample": rec.sample.name if rec.sample is not None else None,
-    }
-    info = rec.instrument
-    if info is not None:
-        row["project"] = info.experiment.identifier
-        row["operator"] = info.experiment.operator
-        det = info.detector
-        for column, quantity, units in (
-            ("distance", det.distance, "mm"),
-            ("wavelength", info.wavelength, "nm"),
-            ("beam_center_x", det.beam_center_col, None),
-            ("beam_center_y", det.beam_center_row, None),
-        ):
-            try:
-                value = (
-                    quantity.value
-                    if units is None
-                    else convert(quantity.value, quantity.units, units)
-                )
-            except Exception:  # units pint cannot convert: leave the column empty
-                value = None
-            row[column] = _plain(value)
-    return row
-
-
-def scan_row(
-    rec: ScanRecording,
-    status: str,
-    end_time: datetime | None = None,
-    reason: str | None = None,
-) -> dict[str, Any]:
-    setup = rec.setup
-    header: dict[str, Any] = {
-        "scan_number": setup.number,
-        "command": setup.title,
-        "motors": list(setup.motors),
-        "counters": list(setup.counters),
-        "signal": rec.layout.signal,
-        "points": rec.points,
-        "status": status,
-    }
-    if rec.fsns:
-        header["scn_first"], header["scn_last"] = min(rec.fsns), max(rec.fsns)
-    if reason:
-        header["reason"] = reason
-    row = {
-        "prefix": SCAN_PREFIX,
-        "fsn": setup.number,
-        **_common(rec),
-        "title": setup.title,
-        "category": SCAN_CATEGORY,
-        "start_time": rec.start_time,
-        "status": STATUS.get(status, "failed"),
-        "header": header,
-    }
-    if end_time is not None:
-        row["end_time"] = end_time
-    return row
-
-
-def point_row(rec: ScanRecording, point: ScanPoint, record: PointRecord) -> dict[str, Any]:
-    setup = rec.setup
-    frame_sum = record.values.get("frame_sum")
-    now = datetime.now().astimezone()
-    return {
-        "prefix": "scn",
-        "fsn": record.fsn,
-        **_common(rec),
-        "cbf_path": relative(setup.path.parent / record.frame_file, rec.settings.root),
-        "title": f"{setup.title} (point {point.index})",
-        "category": POINT_CATEGORY,
-        "start_time": now,
-        "end_time": now,
-        "exposure_time": _plain(point.count_time),
-        "total_counts": None if frame_sum is None else int(frame_sum),
-        "cbf_sha256": record.sha256,
-        "status": "done",
-        "header": {
-            "scan_number": setup.number,
-            "scan_file": relative(setup.path, rec.settings.root),
-            "point": point.index,
-            "positions": {k: _plain(v) for k, v in point.positions.items()},
-            "counters": {k: _plain(v) for k, v in point.counters.items()},
-        },
-    }
-
-
-def rows_from_scan_file(path: Path, root: DataRoot) -> list[dict[str, Any]]:
-    """The scan's row and one row per frame, rebuilt from a scan file (``catalog reindex``):
-    the same columns and header keys as the live rows; a point's start and end time is the
-    scan's start plus its ``timestamp``; counters are listed in the file's order.
-    OSError/KeyError/CatalogError if it cannot be read."""
+def rows_from_scan_file(
+    path: Path, root: DataRoot, only_points: Collection[int] | None = None
+) -> list[dict[str, Any]]:
+    """The scan's row, then one row per frame (of ``only_points`` only, if given), from
+    a scan file: the writer's live rows after each job and ``catalog reindex``'s alike. A
+    point's start and end time is the scan's start plus its ``timestamp``; counters are
+    listed in the file's order. OSError/KeyError/CatalogError if it cannot be read."""
     with h5py.File(path, "r") as nxroot:
         entry = nxroot.get("entry")
         if not isinstance(entry, h5py.Group) or "scan_number" not in entry:
             raise CatalogError(f"{path} has no /entry/scan_number: not a scan file")
-        header = _scalars(entry)  # the scalars: title, times, status, instrument, sample
+        header = scalar_fields(entry)  # the scalars: title, times, status, instrument, sample
         measurement = entry["measurement"]
         columns = {name: measurement[name][()] for name in measurement}
         plot = entry.get("plot")
@@ -152,17 +56,17 @@ def rows_from_scan_file(path: Path, root: DataRoot) -> list[dict[str, Any]]:
     points = len(columns.get("point_nb", ()))
     counters = [n for n in columns if n not in ("point_nb", FRAME_SUM, "timestamp", *motors)]
     status = str(header.get("status"))
-    start = _when(header.get("start_time"))
+    start = header_time(header.get("start_time"))
     rel = relative(path, root)
     common: dict[str, Any] = {
         "nxs_path": rel,
         "sample": header.get("sample/name"),
         "project": header.get("experiment_identifier"),
         "operator": header.get("operator/name"),
-        "distance": _number(header, "instrument/detector/distance", "mm"),
-        "wavelength": _number(header, "instrument/monochromator/wavelength", "nm"),
-        "beam_center_x": _number(header, "instrument/detector/beam_center_x_pixel"),
-        "beam_center_y": _number(header, "instrument/detector/beam_center_y_pixel"),
+        "distance": header_number(header, "instrument/detector/distance", "mm"),
+        "wavelength": header_number(header, "instrument/monochromator/wavelength", "nm"),
+        "beam_center_x": header_number(header, "instrument/detector/beam_center_x_pixel"),
+        "beam_center_y": header_number(header, "instrument/detector/beam_center_y_pixel"),
     }
     fsns = [int(f) for f in frames.get("sequence_number", ()) if f >= 0]
     scan_header: dict[str, Any] = {
@@ -180,11 +84,11 @@ def rows_from_scan_file(path: Path, root: DataRoot) -> list[dict[str, Any]]:
         scan_header["reason"] = reason.decode() if isinstance(reason, bytes) else str(reason)
     found = [{
         "prefix": SCAN_PREFIX, "fsn": number, **common, "title": header.get("title"),
-        "category": SCAN_CATEGORY, "start_time": start, "end_time": _when(header.get("end_time")),
+        "category": SCAN_CATEGORY, "start_time": start, "end_time": header_time(header.get("end_time")),
         "status": STATUS.get(status, "failed"), "header": scan_header,
     }]  # fmt: skip
     for index, fsn in enumerate(frames.get("sequence_number", ())):
-        if fsn < 0:
+        if fsn < 0 or (only_points is not None and index not in only_points):
             continue
         seconds = _at(columns.get("timestamp"), index)
         when = None if start is None or seconds is None else start + timedelta(seconds=seconds)
@@ -230,4 +134,4 @@ def _at(values: Any, index: int) -> Any:
     """``values[index]`` as a JSON-safe Python number (None if absent or not finite)."""
     if values is None or index >= len(values):
         return None
-    return _plain(values[index])
+    return plain_value(values[index])

@@ -1,4 +1,5 @@
-"""The file work of one job: create the exposure file, or complete it from its CBF.
+"""The file work of one job: create the exposure file, or complete it from its CBF
+(a scan's jobs are done by :mod:`.scan`).
 
 Everything here is idempotent, so a job interrupted by a crash is simply run
 again: ``create`` leaves an existing file of the same exposure alone (a file
@@ -37,12 +38,16 @@ from sardana_nxsas.nexus.mask import bad_pixel_mask, total_counts
 from sardana_nxsas.reducer import jobs as reduction_jobs
 from sardana_nxsas.samples.model import Sample
 from sardana_nxsas.writer.jobs import Job
+from sardana_nxsas.writer.scan import run_scan_job
+from sardana_nxsas.writer.scan_jobs import SCAN_KINDS
 
 log = logging.getLogger(__name__)
 
 
 def run_job(root: DataRoot, job: Job) -> list[Path]:
     """Do the job's work; return what to fsync before the job may be deleted."""
+    if job.kind in SCAN_KINDS:
+        return run_scan_job(root, job)
     payload = job.load()
     start, catalog_url = payload["start"], payload.get("catalog_url")
     nxs = root.path / start["nxs"]

@@ -1,7 +1,8 @@
 """The writer's job queue: ``state/pending/<stem>.<ns>.<kind>.json`` (sardana_nxsas.jobs).
 
 An exposure has two jobs, taken in order: ``create`` (at nxsbegin) and ``complete``
-(at nxsend).
+(at nxsend). A scan has ``scan-begin``, one ``scan-point`` per point and ``scan-end``
+(:mod:`.scan_jobs`), all of the scan file's stem.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Any
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.jobs import queue
 from sardana_nxsas.jobs.queue import Job, Queue
+from sardana_nxsas.writer.scan_jobs import SCAN_KINDS
 
-WRITER = Queue("pending", ("create", "complete"), "exposure writer")
+WRITER = Queue("pending", ("create", "complete", *SCAN_KINDS), "exposure writer")
 
 
 def submit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from sardana_nxsas.system.simulated_instrument import (
     MEASUREMENT_GROUP,
     SimulatedInstrument,
 )
+from sardana_nxsas.writer import pending, wait_written
+from sardana_nxsas.writer.scan_jobs import scan_stem
 
 CBF_NAME = re.compile(r"scn_\d{5}\.cbf")
 
@@ -177,6 +180,7 @@ def test_stop_mid_scan_leaves_a_closed_file_marked_stopped(simulated, door) -> N
     door.stop()
     result = door.wait(timeout=60)
     assert not result.ok
+    assert wait_written(DataRoot(simulated.data_root))  # the writer finishes the file
     (path,) = {Path(m) for line in result.info for m in re.findall(r"saved in (\S+\.nxs)", line)}
     report = validate_scan(path)  # opens: the recorder closed it
     assert report.status == "aborted"
@@ -245,3 +249,29 @@ def test_newfile_sets_where_the_next_scan_goes(simulated, door, tmp_path: Path) 
     # a .nxs name without {ScanID} gets the scan's number: the next scan is 42
     assert path.parent == tmp_path and path.name == "align_00042.nxs"
     assert validate_scan(path).ok
+
+
+def test_the_scan_file_is_written_by_the_writer_process(simulated, door) -> None:
+    """The MacroServer never opens the scan file: with the writer frozen the scan returns,
+    its frames have their scn names and its jobs wait on disk, in order; once the writer
+    runs again it writes the whole file from them."""
+    root = DataRoot(simulated.data_root)
+    run_ok(door, "ascan samx 19 20 1 0.05")  # a writer is running
+    writer = int((root.state_dir / "writer.pid").read_text())
+    first_fsn = FsnCounter(root).next("scn")
+    os.kill(writer, signal.SIGSTOP)
+    try:
+        result = door.unwritten.run("ascan samx 19 21 2 0.05")
+        assert result.ok, result.errors
+        path = scan_file(result)
+        assert not path.exists()  # not even created: the writer does that
+        jobs = [job.kind for job in pending(root) if job.stem == scan_stem(path)]
+        assert jobs == ["scan-begin", *["scan-point"] * 3, "scan-end"]
+        for fsn in range(first_fsn, first_fsn + 3):  # claimed on the macro's path
+            assert root.cbf_path("scn", fsn).is_file()
+    finally:
+        os.kill(writer, signal.SIGCONT)
+    assert wait_written(root)
+    report = validate_scan(path)
+    assert report.ok, report.errors
+    assert check_frames(path, 3) == [first_fsn, first_fsn + 1, first_fsn + 2]
