@@ -18,14 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sardana_nxsas.catalog.rows import relative, row_from_file
+from sardana_nxsas.catalog.rows import row_from_file
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.catalog.store import Catalog, catalog_url, check_row, safe_url
 from sardana_nxsas.dataroot.durable import ensure_dir, exclusive_lock, fsync_dir, write_atomic
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.errors import NxsError
 
-FROM_FILE = "_from_file"  # a spooled row to be read from this exposure file when sent
+# a spooled row to be read from this exposure file when sent: nxsend spooled these before
+# the writer process wrote the rows; a spool left by that version may still hold some
+FROM_FILE = "_from_file"
 
 SPOOL = "catalog-spool"
 BATCH = 500
@@ -264,13 +266,6 @@ def _order(name: str) -> tuple[int, str]:
         return int(parts[-2]), name
     except (IndexError, ValueError):
         return 0, name
-
-
-def file_row(path: Path, root: DataRoot, total_counts: int | None = None) -> dict[str, Any]:
-    """What to submit at nxsend: the writer reads the file's row when it sends it."""
-    prefix, _, fsn = Path(path).stem.rpartition("_")
-    return {"prefix": prefix, "fsn": int(fsn), FROM_FILE: relative(Path(path), root),
-            "total_counts": total_counts}  # fmt: skip
 
 
 _SHARED: dict[tuple[Path, str | None], CatalogWriter] = {}

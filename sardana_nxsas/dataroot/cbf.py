@@ -136,15 +136,3 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def path_from_reference(reference: str) -> Path:
-    """The local path of a Sardana value reference such as ``file:///data/x.cbf``."""
-    if reference.startswith("file://"):
-        return Path(reference[len("file://") :])
-    if "://" in reference:
-        scheme = reference.split("://", 1)[0]
-        raise ValueError(
-            f"value reference {reference!r} uses {scheme}://; expected file:// to a CBF"
-        )
-    return Path(reference)

@@ -31,15 +31,6 @@ class SourceRef:
     def spec(self) -> str:
         return f"{self.kind}:{self.target}"
 
-    @property
-    def tango_device(self) -> str:
-        """``[tango://host:port/]dom/fam/member`` of a tango reference."""
-        return self.target.rpartition("/")[0]
-
-    @property
-    def tango_attribute(self) -> str:
-        return self.target.rpartition("/")[2]
-
 
 @dataclass(frozen=True)
 class Value:

@@ -150,13 +150,3 @@ EXPERIMENT_DEFAULTS = {
     "operator": "NxsOperator",
     "proposer": "NxsProposer",
 }
-
-# NXsas requires these numbers: if one cannot be read the writer puts NaN (see docs).
-REQUIRED_NUMBERS = (
-    "monochromator.wavelength",
-    "detector.distance",
-    "detector.x_pixel_size",
-    "detector.y_pixel_size",
-    "detector.beam_center_x",
-    "detector.beam_center_y",
-)

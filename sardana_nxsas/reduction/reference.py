@@ -14,10 +14,6 @@ from importlib import resources
 import numpy as np
 
 REFERENCE_FILE = "srm3600_glassy_carbon.csv"
-CITATION = (
-    "NIST SRM 3600 glassy carbon, certified dSigma/dOmega (Allen et al. 2017, "
-    "J. Appl. Cryst. 50, 462-474)"
-)
 
 
 @lru_cache(maxsize=1)
@@ -32,12 +28,6 @@ def glassy_carbon_table() -> np.ndarray:
     table = np.array(rows, dtype=np.float64)
     table.setflags(write=False)
     return table
-
-
-def certified_range() -> tuple[float, float]:
-    """The q range (1/nm) the certificate covers."""
-    table = glassy_carbon_table()
-    return float(table[0, 0]), float(table[-1, 0])
 
 
 def glassy_carbon_reference(q: np.ndarray) -> np.ndarray:

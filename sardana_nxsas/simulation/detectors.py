@@ -37,14 +37,6 @@ class DetectorModel:
                     f"of {m}-pixel modules separated by {g}-pixel gaps"
                 )
 
-    @property
-    def modules(self) -> tuple[int, int]:
-        """Number of modules along (rows, cols)."""
-        return (
-            (self.shape[0] + self.gap[0]) // (self.module_shape[0] + self.gap[0]),
-            (self.shape[1] + self.gap[1]) // (self.module_shape[1] + self.gap[1]),
-        )
-
     def gap_mask(self) -> np.ndarray:
         """Read-only bool array of ``shape``, True on the dead pixels between modules."""
         return _gap_mask(self.shape, self.module_shape, self.gap)

@@ -2,8 +2,8 @@
 
 Convention: pixel (i, j) has its centre at row i, column j, and the beam centre is
 given in the same 0-based numpy index units (row = "y", col = "x"). pyFAI puts the
-centre of pixel i at (i + 0.5) * pixel, hence ``poni = (beam_center + 0.5) * pixel``
-(see :meth:`Geometry.pyfai_parameters`). The detector plane is normal to the beam.
+centre of pixel i at (i + 0.5) * pixel, hence ``poni = (beam_center + 0.5) * pixel``.
+The detector plane is normal to the beam.
 """
 
 from __future__ import annotations
@@ -73,20 +73,6 @@ class Geometry:
         """The q (1/nm) seen at ``radius`` pixels from the beam centre."""
         two_theta = math.atan2(radius * self.pixel_size, self.distance)
         return 4 * math.pi * math.sin(0.5 * two_theta) / self.wavelength
-
-    def pyfai_parameters(self) -> dict[str, float]:
-        """The same geometry as pyFAI ``AzimuthalIntegrator`` keyword arguments (SI units)."""
-        return {
-            "dist": self.distance * 1e-3,
-            "poni1": (self.beam_center_row + 0.5) * self.pixel_size * 1e-3,
-            "poni2": (self.beam_center_col + 0.5) * self.pixel_size * 1e-3,
-            "rot1": 0.0,
-            "rot2": 0.0,
-            "rot3": 0.0,
-            "pixel1": self.pixel_size * 1e-3,
-            "pixel2": self.pixel_size * 1e-3,
-            "wavelength": self.wavelength * 1e-9,
-        }
 
 
 # Beam centres are off the detector middle (as on a real instrument) and well inside a

@@ -1,12 +1,13 @@
-"""nxsend spools a reference to the file; the writer reads the row beside the acquisition."""
+"""A spooled reference to a file (as nxsend spooled them before the writer process; a
+spool may still hold some): the catalog writer reads the row when it sends it."""
 
 from pathlib import Path
 
 from catalog_support import make_exposure
 
 from sardana_nxsas.acquisition.settings import Settings
-from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
-from sardana_nxsas.catalog.spool import FROM_FILE, file_row
+from sardana_nxsas.catalog import Catalog, shared_writer
+from sardana_nxsas.catalog.spool import FROM_FILE
 from sardana_nxsas.dataroot.layout import DataRoot
 
 
@@ -14,11 +15,13 @@ def test_the_file_row_is_read_when_sent(tmp_path: Path, instrument_file: Path) -
     root = tmp_path / "data"
     root.mkdir()
     settings = Settings(DataRoot(root), instrument_file)
-    nxs = make_exposure(settings, "deferred")  # the core submits file_row(...) at its end
-    entry = file_row(nxs, settings.root, total_counts=7)
-    assert entry[FROM_FILE] == "nexus/crd/crd_00001.nxs" and entry["fsn"] == 1
-    assert shared_writer(settings.root).flush(10)
-    with Catalog(catalog_url(root, None)) as catalog:
+    nxs = make_exposure(settings, "deferred")
+    assert nxs == root / "nexus/crd/crd_00001.nxs"
+    url = f"sqlite:///{tmp_path / 'spooled.sqlite'}"  # no row but the spooled reference's
+    entry = {"prefix": "crd", "fsn": 1, FROM_FILE: "nexus/crd/crd_00001.nxs", "total_counts": 7}
+    shared_writer(settings.root, url).submit(entry)
+    assert shared_writer(settings.root, url).flush(10)
+    with Catalog(url) as catalog:
         (row,) = catalog.find(prefix="crd")
     assert row["status"] == "done" and row["title"] == "deferred"
     assert row["exposure_time"] == 2.0 and row["cbf_sha256"] and row["distance"] == 1000.0

@@ -7,7 +7,6 @@ import pytest
 
 from sardana_nxsas.dataroot.cbf import (
     MiniCbfHeader,
-    path_from_reference,
     read_cbf,
     sha256_file,
     write_cbf,
@@ -60,11 +59,3 @@ def test_never_overwrites(tmp_path: Path) -> None:
         write_cbf(path, frame(), HEADER)
     assert path.read_bytes() == b"precious"
     assert [p.name for p in tmp_path.iterdir()] == ["x.cbf"]  # no temporary left behind
-
-
-def test_value_references() -> None:
-    assert path_from_reference("file:///data/images/crd/crd_00001.cbf") == Path(
-        "/data/images/crd/crd_00001.cbf"
-    )
-    with pytest.raises(ValueError, match="h5file"):
-        path_from_reference("h5file:///x.h5::/data")

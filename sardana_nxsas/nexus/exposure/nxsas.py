@@ -122,14 +122,6 @@ def create_exposure_file(path: Path, start: ExposureStart) -> None:
             write_experiment(entry, raw, start.instrument.experiment)
 
 
-def write_instrument_metadata(path: Path, info: InstrumentInfo) -> None:
-    """Add the instrument, project and people (from the snapshot taken while counting)."""
-    with h5py.File(path, "r+") as nxroot:
-        entry = nxroot["entry"]
-        write_instrument(entry[RAW], info)
-        write_experiment(entry, entry[RAW], info.experiment)
-
-
 def complete_exposure_file(path: Path, result: ExposureResult, durable: bool = True) -> None:
     """Add what counting produced and mark the file with its final status."""
     if result.status not in STATUSES[1:]:
