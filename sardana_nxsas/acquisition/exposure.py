@@ -22,10 +22,9 @@ import numpy as np
 
 from sardana_nxsas.acquisition.frames import cbf_header, take_frame
 from sardana_nxsas.acquisition.settings import Settings
-from sardana_nxsas.catalog.spool import catalog_news as spool_news
 from sardana_nxsas.dataroot.claim import settle_claim
 from sardana_nxsas.dataroot.fsn import Allocation, Block, FsnCounter
-from sardana_nxsas.dataroot.layout import DataRoot, check_title
+from sardana_nxsas.dataroot.layout import check_title
 from sardana_nxsas.description import InstrumentDescription, load_description
 from sardana_nxsas.description.instrument import load_instrument
 from sardana_nxsas.errors import NxsError, SessionError
@@ -226,9 +225,8 @@ def end_exposure(
     root = settings.root
     if status == "complete" and session.frame_file is None:
         status, reason = "failed", "no frame was recorded (was ct run inside the session?)"
-    start = session.extra.get("start") or _start_of(session, root)
     payload = {
-        "start": start,
+        "start": session.extra["start"],  # the creation data, kept by begin_exposure
         "session": session.to_dict(),
         "status": status,
         "reason": reason,
@@ -243,28 +241,6 @@ def end_exposure(
         settle_claim(Path(session.frame_source), Path(session.frame_file))
     _hand_over(settings, wake)
     return Summary(session.identifier, Path(session.nxs), session.title, status, session.count_time)
-
-
-def _start_of(session: Session, root: DataRoot) -> dict[str, Any]:
-    """The creation data of a session opened by an older version (none in its extra)."""
-    return {
-        "nxs": str(Path(session.nxs).relative_to(root.path)),
-        "prefix": session.prefix,
-        "fsn": session.fsn,
-        "title": session.title,
-        "sample_name": session.sample or session.title,
-        "sample": None,
-        "start_time": session.start_time,
-    }
-
-
-def session_sample(sample: Sample | None) -> str | None:
-    return None if sample is None else sample.name
-
-
-def catalog_news(settings: Settings) -> str | None:
-    """A catalog problem to tell the operator once per outage, or None."""
-    return spool_news(settings.root, settings.catalog_url)
 
 
 def require_session(data: dict[str, Any] | None) -> Session:

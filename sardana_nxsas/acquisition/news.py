@@ -4,8 +4,8 @@ that failed (issue 7), numbers passed over because their files existed."""
 
 from __future__ import annotations
 
-from sardana_nxsas.acquisition.exposure import catalog_news
 from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.catalog.spool import catalog_news
 from sardana_nxsas.dataroot.fsn import Allocation
 from sardana_nxsas.reducer import reduction_news
 
@@ -14,7 +14,7 @@ def operator_news(settings: Settings, allocation: Allocation | None = None) -> l
     """The warnings to show now; each problem is told once (per outage, per failure).
     ``allocation``: the FSN an exposure was just given."""
     lines = []
-    news = catalog_news(settings)
+    news = catalog_news(settings.root, settings.catalog_url)
     if news:
         lines.append(f"catalog unreachable, rows are kept and sent when it is back: {news}")
     lines.extend(reduction_news(settings.root))
