@@ -135,14 +135,25 @@ def test_a_refused_sample_value_is_shown_and_not_sent(qtbot, ctx):
 
     samples = SamplesPanel(ctx=ctx)
     qtbot.addWidget(samples)
-    if not samples.samples:
-        pytest.skip("no sample in the registry")  # the test above adds one
+    name = "GUI refused value"  # a sample of its own: the test runs alone or in any order
+    if name not in [s.name for s in samples.samples]:
+        samples.new_name.setText(name)
+        report = _report(
+            qtbot, ctx.runner, lambda: qtbot.mouseClick(samples.add_button, Qt.Qt.LeftButton)
+        )
+        assert report.ok, report.message
+    row = [s.name for s in samples.samples].index(name)
+    thickness = samples.samples[row].thickness
     started = []
     ctx.runner.started.connect(started.append)
-    samples.table.item(0, 2).setText("-3")
-    assert "thickness" in samples.message.text() and "positive" in samples.message.text()
-    assert not started
-    ctx.runner.started.disconnect(started.append)
+    try:
+        samples.table.item(row, 2).setText("-3")
+        assert "thickness" in samples.message.text() and "positive" in samples.message.text()
+        assert not started
+    finally:
+        ctx.runner.started.disconnect(started.append)
+    assert samples.samples[row].thickness == thickness  # the table shows the registry again
+    assert samples.table.item(row, 2).text() != "-3"
 
 
 @pytest.mark.parametrize(
