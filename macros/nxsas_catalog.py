@@ -12,7 +12,7 @@ from sardana_nxsas.acquisition import macro_support as ms
 from sardana_nxsas.acquisition.settings import data_root_from_getter
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.catalog.export import table_lines
-from sardana_nxsas.samples.text import door_text, from_door
+from sardana_nxsas.samples.text import from_door
 
 URL_ENV = "NxsCatalogUrl"
 DEFAULT_N = 20
@@ -25,10 +25,10 @@ def _catalog(macro):
 
 def _show(macro, rows, nothing):
     if not rows:
-        macro.output(door_text(nothing))
+        ms.say(macro, nothing)
         return
     for line in table_lines(rows):
-        macro.output(door_text(line))  # never as a format string: titles may hold "%"
+        ms.say(macro, line)  # never as a format string: titles may hold "%"
 
 
 class lsexp(Macro):

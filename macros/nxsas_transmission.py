@@ -31,10 +31,6 @@ DARK_ENV = "NxsDarkSample"  # default: the registry's only sample of category "D
 EMPTY_ENV = "NxsEmptyBeamSample"  # default: its only sample of category "Empty beam"
 
 
-def _say(macro, line):
-    macro.output(door_text(line))
-
-
 def _say_anyway(macro, line):
     """Output that reaches the Door also while a Stop is processed (Macro.output would
     raise Sardana's StopException before writing, in the finally of a stopped macro)."""
@@ -83,7 +79,7 @@ class nxstrans(Macro):
         frames = {}
         try:
             self.execMacro("mv", [[motor_name, float(out)]])
-            _say(self, f"beamstop {motor_name} out at {float(out):g}")
+            ms.say(self, f"beamstop {motor_name} out at {float(out):g}")
             for role, sample in (("dark", dark), ("empty", empty), ("sample", target)):
                 self.execMacro(f"nxssample use {spock_quote(sample.name)} move")
                 frames[role] = self._expose(settings, n, time)
@@ -94,7 +90,7 @@ class nxstrans(Macro):
                          frames["dark"])  # fmt: skip
         stored = registry.set(target.name, transmission=result.value,
                               transmission_error=result.error)  # fmt: skip
-        _say(self, result.line(stored.name))
+        ms.say(self, result.line(stored.name))
         self.setData({"transmission": result.value, "error": result.error,
                       "exposures": [p.stem for ps in frames.values() for p in ps]})  # fmt: skip
 
