@@ -8,22 +8,25 @@ the explicit nxsbegin / ct / nxsend form, then one sample three times with
 across the glassy carbon) writes one NeXus scan file with a frame per point. Each
 sample that scatters gets its transmission measured (``nxstrans``) before its ``crd``
 exposures, and every ``crd`` exposure is reduced in the background (issue 7); the
-summary shows T and the reduction status of each.
+summary shows T and the reduction status of each. Wired into the main parser by
+:func:`add_parser`.
 """
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.catalog.export import table_lines
 from sardana_nxsas.dataroot.layout import DataRoot
+from sardana_nxsas.errors import NxsError
 from sardana_nxsas.nexus.exposure.summary import exposure_facts, table
 from sardana_nxsas.nexus.exposure.validate import validate_exposure
 from sardana_nxsas.nexus.scan.summary import is_scan_file, scan_facts, scan_table
@@ -32,11 +35,10 @@ from sardana_nxsas.reducer import wait_reduced
 from sardana_nxsas.samples.store import registry_for
 from sardana_nxsas.simulation.holder import DEFAULT_HOLDER
 from sardana_nxsas.simulation.samples import SAMPLE_MODELS
-from sardana_nxsas.system.simulated_instrument import (
-    SimulatedInstrument,
-    start_simulated_instrument,
-)
 from sardana_nxsas.writer import wait_written
+
+if TYPE_CHECKING:
+    from sardana_nxsas.system.simulated_instrument import SimulatedInstrument
 
 STANDARDS = ("Dark", "Empty_Beam", "Glassy_Carbon", "AgBeh")
 # across the glassy carbon (x = 20, 3 mm wide): the frame sum rises at 18.5, falls at 21.5
@@ -53,12 +55,38 @@ CATEGORIES = {
     "buffer": "buffer",
     "spheres": "sample+buffer",
 }
+DETECTORS = ("pilatus300k", "pilatus1m", "eiger9m")
 PEOPLE = {
     "NxsOperator": "Demo Operator",
     "NxsProposer": "Demo Proposer",
     "NxsProject": "DEMO-2026-001",
     "NxsProjectName": "sardana-nxsas demonstration",
 }
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    demo = subparsers.add_parser(
+        "demo", help="run a measurement session on the simulated instrument"
+    )
+    demo.add_argument(
+        "--data", default="sardana-nxsas-demo-data", help="data root (created if missing)"
+    )
+    demo.add_argument(
+        "--detector", default="pilatus300k", choices=DETECTORS, help="simulated detector size"
+    )
+    demo.add_argument("--time", type=float, default=0.5, help="exposure time of each frame, s")
+    demo.add_argument(
+        "--keep", action="store_true", help="leave the system running (prints how to stop it)"
+    )
+    demo.set_defaults(func=cmd_demo)
+    return demo
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if not (args.time > 0):
+        raise NxsError(f"--time {args.time}: give a positive number of seconds")
+    run_demo(Path(args.data), detector=args.detector, exposure_time=args.time, keep=args.keep)
+    return 0
 
 
 def sample_macro(name: str, known: bool) -> str:
@@ -94,6 +122,9 @@ def run_demo(
     say: Callable[[str], None] = print,
 ) -> list[Path]:
     """Run the demo; return the exposure files written."""
+    # tango only when a demo runs: every command's parser imports this module
+    from sardana_nxsas.system.simulated_instrument import start_simulated_instrument
+
     data_root = Path(data_root).resolve()
     workdir = Path(tempfile.mkdtemp(prefix="sardana-nxsas-demo-"))
     say(f"starting a Tango DB + Sardana on 127.0.0.1 (simulated {detector}) in {workdir} ...")

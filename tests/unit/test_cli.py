@@ -74,3 +74,26 @@ def test_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert err.startswith("sardana-nxsas: error: invalid prefix") and err.count("\n") == 1
     assert main(["demo", "--time", "-1"]) == 2
     assert "--time" in capsys.readouterr().err
+
+
+def test_every_subcommand_module_is_wired_in_the_order_of_help() -> None:
+    import argparse
+    import importlib
+    import pkgutil
+
+    import sardana_nxsas.cli
+    from sardana_nxsas.cli.main import SUBCOMMANDS, parser
+
+    (commands,) = [a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(commands.choices) == [
+        "demo", "validate", "paths", "setup", "lsfsn", "gui",
+        "instrument", "catalog", "pending", "export",
+    ]  # fmt: skip
+    names = [i.name for i in pkgutil.iter_modules(sardana_nxsas.cli.__path__)]
+    with_parser = {  # __main__ runs the command line when imported
+        name
+        for name in names
+        if name != "__main__"
+        and hasattr(importlib.import_module(f"sardana_nxsas.cli.{name}"), "add_parser")
+    }
+    assert with_parser == {module.__name__.rpartition(".")[2] for module in SUBCOMMANDS}
