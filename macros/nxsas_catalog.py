@@ -8,19 +8,19 @@ from_door.
 
 from sardana.macroserver.macro import Macro, Optional, Type
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition import macro_support as ms
 from sardana_nxsas.acquisition.settings import data_root_from_getter
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.catalog.export import table_lines
 from sardana_nxsas.samples.text import from_door
 
-URL_ENV = "NxsCatalogUrl"
 DEFAULT_N = 20
 
 
 def _catalog(macro):
     root = data_root_from_getter(ms.getter(macro))
-    return Catalog(catalog_url(root.path, ms.env(macro, URL_ENV) or None))
+    return Catalog(catalog_url(root.path, ms.env(macro, env.CATALOG_URL) or None))
 
 
 def _show(macro, rows, nothing):

@@ -12,6 +12,7 @@ from sardana.macroserver.macro import AbortException, Hookable, Macro, Optional,
 from sardana.macroserver.macros.standard import ct as _stock_ct
 from tango import DevState
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition import macro_support as ms
 from sardana_nxsas.acquisition import recovery
 from sardana_nxsas.acquisition.count import CountHooks, Interrupts, check_count, count_exposure
@@ -31,8 +32,6 @@ from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.samples.text import from_door
 from sardana_nxsas.writer import writer_for
 
-SESSION_ENV = "NxsSession"
-TITLE_ENV = "NxsTitle"
 INTERRUPTS = Interrupts(stop=(StopException,), abort=(AbortException,))  # Sardana's own
 
 
@@ -44,7 +43,7 @@ def _tell_news(macro, settings, allocation=None):  # catalog outage, failed redu
 def _open_session(macro):
     """The open exposure, or None; one left open by a MacroServer that died is closed."""
     finish_it, warn = functools.partial(finish, macro), functools.partial(ms.warn, macro)
-    return recovery.open_session(ms.env(macro, SESSION_ENV), finish_it, warn)
+    return recovery.open_session(ms.env(macro, env.SESSION), finish_it, warn)
 
 
 def begin(macro, prefix, title, settings=None, fsns=None):
@@ -59,7 +58,7 @@ def begin(macro, prefix, title, settings=None, fsns=None):
     setup = detector_setup(ms.env(macro, "ActiveMntGrp"), macro.getMeasurementGroup, wanted)
     sample = ms.chosen_sample(macro, settings)
     if not title:
-        title = ms.env(macro, TITLE_ENV) or (sample.exposure_title if sample else "untitled")
+        title = ms.env(macro, env.TITLE) or (sample.exposure_title if sample else "untitled")
     session, allocation = begin_exposure(
         settings, prefix or settings.default_prefix, str(title), description=description,
         sample=sample, wake=_wake(settings), fsns=fsns,
@@ -68,7 +67,7 @@ def begin(macro, prefix, title, settings=None, fsns=None):
     session.extra.update(setup.to_extra())
     recovery.mark_owned(session)  # tells a session of a MacroServer that died
     try:
-        macro.setEnv(SESSION_ENV, session.to_dict())
+        macro.setEnv(env.SESSION, session.to_dict())
     except BaseException as exc:
         end_exposure(session, settings, status="failed", reason=f"nxsbegin failed: {exc}",
                      wake=_wake(settings))  # fmt: skip
@@ -84,11 +83,11 @@ def finish(macro, status="complete", reason=None, session=None, settings=None):
     """nxsend's work: hand the file's completion to the writer, close the session.
     If the job cannot be written (disk full), the session stays open for a retry."""
     if session is None:
-        session = require_session(ms.env(macro, SESSION_ENV))
+        session = require_session(ms.env(macro, env.SESSION))
     settings = settings or ms.settings(macro)
     summary = end_exposure(session, settings, status=status, reason=reason, wake=_wake(settings))
     _tell_news(macro, settings)
-    macro.setEnv(SESSION_ENV, {})
+    macro.setEnv(env.SESSION, {})
     return summary
 
 
@@ -121,7 +120,7 @@ class nxsend(Macro):
     """Finish the open exposure: frame, checksum, monitor, end time; close the file."""
 
     def run(self):
-        data = ms.env(self, SESSION_ENV)
+        data = ms.env(self, env.SESSION)
         if data and _open_session(self) is None:
             return  # it was left by a MacroServer that stopped: closed with a warning
         summary = finish(self)
@@ -147,7 +146,7 @@ class ct(_stock_ct):
             return self.getData().data
 
         count_in_session(self, session, ms.settings(self), integ_time, count)
-        self.setEnv(SESSION_ENV, session.to_dict())
+        self.setEnv(env.SESSION, session.to_dict())
 
 
 def _mg_count(macro, mg_name, integ_time):

@@ -12,16 +12,15 @@ See docs/how-to/manage-samples.md.
 
 from sardana.macroserver.macro import Macro, Type
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition import macro_support as ms
-from sardana_nxsas.acquisition.sample_motors import MOTORS_ENV, sample_motors
+from sardana_nxsas.acquisition.sample_motors import sample_motors
 from sardana_nxsas.acquisition.settings import data_root_from_getter
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.samples.model import Sample
 from sardana_nxsas.samples.store import registry_for, spock_quote
 from sardana_nxsas.samples.text import CLEAR, describe, door_text, from_door, parse_changes, table
 
-SAMPLE_ENV = "NxsSample"  # the chosen sample's name
-TITLE_ENV = "NxsTitle"  # the title expose gives its exposures (macros/nxsas_exposure.py)
 ACTIONS = ("list", "show", "add", "set", "rename", "remove", "use")
 
 
@@ -50,19 +49,19 @@ def _follow(macro, old, new):
     NxsTitle follows only while it still holds the sample's title: an operator's
     own `senv NxsTitle ...` is left alone.
     """
-    if ms.env(macro, SAMPLE_ENV) != old.name:
+    if ms.env(macro, env.SAMPLE) != old.name:
         return
-    title_follows = ms.env(macro, TITLE_ENV) == old.exposure_title
+    title_follows = ms.env(macro, env.TITLE) == old.exposure_title
     if new is None:
-        ms.unset(macro, SAMPLE_ENV)
+        ms.unset(macro, env.SAMPLE)
         if title_follows:
-            ms.unset(macro, TITLE_ENV)
+            ms.unset(macro, env.TITLE)
         ms.warn(macro, f"{old.name!r} was the chosen sample: no sample is chosen now")
         return
-    ms.set_text(macro, SAMPLE_ENV, new.name)
+    ms.set_text(macro, env.SAMPLE, new.name)
     if title_follows and new.exposure_title != old.exposure_title:
-        ms.set_text(macro, TITLE_ENV, new.exposure_title)
-        ms.say(macro, f"exposures are now titled {new.exposure_title!r} ({TITLE_ENV})")
+        ms.set_text(macro, env.TITLE, new.exposure_title)
+        ms.say(macro, f"exposures are now titled {new.exposure_title!r} ({env.TITLE})")
 
 
 class nxssample(Macro):
@@ -104,14 +103,14 @@ class nxssample(Macro):
         if not samples:
             ms.say(self, "no samples defined: add one with nxssample add NAME FIELD VALUE ...")
         else:
-            for line in table(samples, current=ms.env(self, SAMPLE_ENV), for_door=True):
+            for line in table(samples, current=ms.env(self, env.SAMPLE), for_door=True):
                 ms.say(self, line)
         self.setData([s.to_dict() for s in samples])
 
     def _do_show(self, registry, words):
         (name,) = _words(words, 1, 1, "show NAME")
         sample = registry.get(name)
-        chosen = " (chosen)" if sample.name == ms.env(self, SAMPLE_ENV) else ""
+        chosen = " (chosen)" if sample.name == ms.env(self, env.SAMPLE) else ""
         _report(self, "sample" + chosen, sample)
 
     def _do_add(self, registry, words):
@@ -144,7 +143,7 @@ class nxssample(Macro):
     def _do_use(self, registry, words):
         _words(words, 0, 2, "use [NAME [move] | -]")
         if not words:
-            current = ms.env(self, SAMPLE_ENV)
+            current = ms.env(self, env.SAMPLE)
             ms.say(self, f"chosen sample: {current!r}" if current else "no sample is chosen")
             self.setData(current)
             return
@@ -157,8 +156,8 @@ class nxssample(Macro):
         sample = registry.get(words[0])
         if len(words) == 2:
             self._move_to(registry, sample)
-        ms.set_text(self, SAMPLE_ENV, sample.name)
-        ms.set_text(self, TITLE_ENV, sample.exposure_title)
+        ms.set_text(self, env.SAMPLE, sample.name)
+        ms.set_text(self, env.TITLE, sample.exposure_title)
         ms.say(
             self, f"chosen sample {sample.name!r}: exposures are titled {sample.exposure_title!r}"
         )
@@ -171,7 +170,7 @@ class nxssample(Macro):
                 f"sample {sample.name!r} has no position: "
                 f"nxssample set {spock_quote(sample.name)} x <mm> y <mm>"
             )
-        motor_x, motor_y = sample_motors(ms.env(self, MOTORS_ENV), self.getMoveable)
+        motor_x, motor_y = sample_motors(ms.env(self, env.SAMPLE_MOTORS), self.getMoveable)
         # The motors leave the chosen sample: if the move fails or is stopped, no
         # sample is chosen, so no exposure is titled after a sample out of the beam.
         self._deselect(registry)
@@ -179,10 +178,10 @@ class nxssample(Macro):
         ms.say(self, f"moved {motor_x} to {x:g} mm, {motor_y} to {y:g} mm")
 
     def _deselect(self, registry):
-        current = ms.env(self, SAMPLE_ENV)
+        current = ms.env(self, env.SAMPLE)
         if current is None:
             return
         sample = registry.find(current)
-        if ms.env(self, TITLE_ENV) in (current, sample and sample.exposure_title):
-            ms.unset(self, TITLE_ENV)
-        ms.unset(self, SAMPLE_ENV)
+        if ms.env(self, env.TITLE) in (current, sample and sample.exposure_title):
+            ms.unset(self, env.TITLE)
+        ms.unset(self, env.SAMPLE)

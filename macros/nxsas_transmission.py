@@ -11,6 +11,7 @@ or fails half-way. A thin adapter; see docs/how-to/measure-transmission.md.
 from sardana.macroserver.macro import Macro, Type
 from taurus.core.util.log import Logger
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition import macro_support as ms
 from sardana_nxsas.acquisition.transmission import (
     TRANSMISSION_PREFIX,
@@ -23,12 +24,6 @@ from sardana_nxsas.description import load_description
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.samples.store import registry_for, spock_quote
 from sardana_nxsas.samples.text import door_text, from_door
-
-MOTOR_ENV = "NxsBeamstopMotor"  # default: the motor of beam_stop.x in the description
-OUT_ENV = "NxsBeamstopOut"  # required: the beamstop motor's position with the beam free
-IN_ENV = "NxsBeamstopIn"  # default: where the beamstop was when nxstrans started
-DARK_ENV = "NxsDarkSample"  # default: the registry's only sample of category "Dark"
-EMPTY_ENV = "NxsEmptyBeamSample"  # default: its only sample of category "Empty beam"
 
 
 def _say_anyway(macro, line):
@@ -64,17 +59,21 @@ class nxstrans(Macro):
         registry = registry_for(settings.root)
         target = registry.get(name)
         samples = registry.list()
-        dark = reference_sample(samples, "Dark", ms.env(self, DARK_ENV))
-        empty = reference_sample(samples, "Empty beam", ms.env(self, EMPTY_ENV))
+        dark = reference_sample(samples, "Dark", ms.env(self, env.DARK_SAMPLE))
+        empty = reference_sample(samples, "Empty beam", ms.env(self, env.EMPTY_BEAM_SAMPLE))
         description = load_description(settings.instrument_file)
-        motor_name = beamstop_motor(description, ms.env(self, MOTOR_ENV))
+        motor_name = beamstop_motor(description, ms.env(self, env.BEAMSTOP_MOTOR))
         motor = self.getMoveable(motor_name)
         if motor is None:
-            raise NxsError(f"beamstop motor {motor_name!r} does not exist: set {MOTOR_ENV}")
-        out = ms.env(self, OUT_ENV)
+            raise NxsError(
+                f"beamstop motor {motor_name!r} does not exist: set {env.BEAMSTOP_MOTOR}"
+            )
+        out = ms.env(self, env.BEAMSTOP_OUT)
         if out is None:
-            raise NxsError(f"set the beamstop's out position first: senv {OUT_ENV} <position>")
-        back = ms.env(self, IN_ENV)
+            raise NxsError(
+                f"set the beamstop's out position first: senv {env.BEAMSTOP_OUT} <position>"
+            )
+        back = ms.env(self, env.BEAMSTOP_IN)
         back = float(motor.getPosition() if back is None else back)
         frames = {}
         try:

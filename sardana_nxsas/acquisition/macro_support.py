@@ -18,6 +18,7 @@ import tango
 
 from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.description.model import Reading, SourceRef
+from sardana_nxsas.env import SAMPLE
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.samples.model import Sample
 from sardana_nxsas.samples.store import registry_for
@@ -147,7 +148,7 @@ def prepare_reader(macro: Any, refs: Sequence[SourceRef]) -> Callable[[SourceRef
 
 def chosen_sample(macro: Any, settings: Settings) -> Sample | None:
     """The registry's record of ``NxsSample`` (None if unset), or a one-line error."""
-    name = env(macro, "NxsSample")
+    name = env(macro, SAMPLE)
     if not name:
         return None
     sample = registry_for(settings.root).find(str(name))

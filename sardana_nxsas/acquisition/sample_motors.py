@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from sardana_nxsas import env
 from sardana_nxsas.errors import NxsError
 
-MOTORS_ENV = "NxsSampleMotors"
 DEFAULT_MOTORS = ("samx", "samy")
 
 
@@ -24,8 +24,8 @@ def sample_motors(
         names = [str(name) for name in value]
     if len(names) != 2:
         raise NxsError(
-            f"{MOTORS_ENV} = {value!r} must name two motors, x then y: "
-            f"senv {MOTORS_ENV} {' '.join(DEFAULT_MOTORS)}"
+            f"{env.SAMPLE_MOTORS} = {value!r} must name two motors, x then y: "
+            f"senv {env.SAMPLE_MOTORS} {' '.join(DEFAULT_MOTORS)}"
         )
     for name in names:
         try:
@@ -34,6 +34,6 @@ def sample_motors(
             found = None
         if found is None:
             raise NxsError(
-                f"sample motor {name!r} does not exist: set {MOTORS_ENV} to your x and y motors"
+                f"sample motor {name!r} does not exist: set {env.SAMPLE_MOTORS} to your x and y motors"
             )
     return names[0], names[1]
