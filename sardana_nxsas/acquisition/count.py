@@ -42,6 +42,8 @@ class Interrupts:
 
 @dataclass(frozen=True)
 class CountHooks:
+    """What a count needs from the adapter, all of it Sardana-free."""
+
     interrupts: Interrupts
     sources: MetadataSources
     check_point: Callable[[], None]  # raises a pending Stop/Abort (Sardana: Macro.checkPoint)
