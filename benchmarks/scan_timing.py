@@ -68,8 +68,7 @@ def main() -> None:
                 f"min {min(values):.3f}  max {max(values):.3f}"
             )
         paired = [
-            n - d
-            for n, d in zip(timings[(scan, "nxs")], timings[(scan, "dat")], strict=True)
+            n - d for n, d in zip(timings[(scan, "nxs")], timings[(scan, "dat")], strict=True)
         ]
         per_point = 1000 * statistics.median(paired) / args.points
         print(f"  {scan:9s} nxs - dat: {per_point:+.1f} ms per point (median of paired)")

@@ -22,6 +22,7 @@ from sardana_nxsas.acquisition.scan_setup import (
     mesh_grid,
     record_columns,
     scan_file_for,
+    yields_to_scan,
 )
 from sardana_nxsas.acquisition.snapshot import take_snapshot
 from sardana_nxsas.description import load_description, resolve
@@ -68,13 +69,16 @@ class NxsScanRecorder(BaseFileRecorder):
         settings = ms.settings(macro)
         description = load_description(settings.instrument_file)
         setup = self._setup(macro, env, resolve(description, {}).detector.channel)
+        writer = writer_for(settings.root)
+        fast = yields_to_scan(getattr(macro, "integ_time", None), getattr(macro, "nb_points", None))
         recording = ScanRecording(
             settings,
             setup,
             _snapshot(macro, description),
             ms.chosen_sample(macro, settings),
             warn=self._warn,
-            wake=writer_for(settings.root).wake,
+            wake=writer.wake,
+            hold=writer.yielding() if fast else None,
         )
         recording.begin()
         self._recording = recording

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -96,7 +97,9 @@ class ScanRecording:
 
     ``readings``: the instrument description's sources read at the scan start (None: no
     instrument metadata in the file); ``wake`` tells the writer process of each job (None:
-    the jobs are done here and now, as scripts and unit tests want).
+    the jobs are done here and now, as scripts and unit tests want); ``hold``, entered once
+    the scan has begun and left after its last job, keeps the writer off the cores while
+    a fast scan counts (``WriterProcess.yielding()``, see :func:`.scan_setup.yields_to_scan`).
     """
 
     def __init__(
@@ -107,6 +110,7 @@ class ScanRecording:
         sample: Sample | None = None,
         warn: Callable[[str], None] = log.warning,
         wake: Wake | None = None,
+        hold: AbstractContextManager[None] | None = None,
     ) -> None:
         self.settings, self.setup, self.sample = settings, setup, sample
         self.readings = readings
@@ -116,6 +120,8 @@ class ScanRecording:
         self.fsns: list[int] = []
         self.stem = scan_stem(setup.path)
         self._header: InstrumentInfo | None = None  # of the CBFs written from arrays
+        self._hold = hold
+        self._held = ExitStack()
 
     def begin(self, now: datetime | None = None) -> None:
         """Check everything, then queue the creation of the file (status running)."""
@@ -140,6 +146,8 @@ class ScanRecording:
             None if self.sample is None else self.sample.to_dict(), settings.catalog_url,
         )  # fmt: skip
         self._submit(SCAN_BEGIN, job.to_json())
+        if self._hold is not None:
+            self._held.enter_context(self._hold)
 
     def add(self, point: ScanPoint) -> None:
         """Give the point's frame its scn FSN and CBF, and queue the point."""
@@ -161,7 +169,10 @@ class ScanRecording:
         job = ScanEnd(
             str(self.setup.path), end_time, status, reason, self.points, self.settings.catalog_url
         )
-        self._submit(SCAN_END, job.to_json())
+        try:
+            self._submit(SCAN_END, job.to_json())
+        finally:
+            self._held.close()  # the writer catches up now
         frames = (min(self.fsns), max(self.fsns)) if self.fsns else None
         setup = self.setup
         return ScanSummary(setup.identifier, setup.path, setup.title, status, self.points, frames)

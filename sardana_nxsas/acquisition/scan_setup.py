@@ -21,6 +21,7 @@ import numpy as np
 from sardana_nxsas import env
 from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.errors import ConfigError, FileExistsNxsError
+from sardana_nxsas.jobs.yielding import asks_to_yield
 from sardana_nxsas.nexus.scan.file import FRAME_SUM
 from sardana_nxsas.nexus.scan.plot import Grid, PlotLayout
 
@@ -162,6 +163,16 @@ def mesh_grid(
         for s, f, n in zip(starts, finals, intervals, strict=True)
     ]
     return Grid(motors[0], axes[0], motors[1], axes[1], bool(bidirectional))
+
+
+def yields_to_scan(integration_time: object, points: object) -> bool:
+    """Whether the writer should hold its jobs while this scan counts: a scan of short
+    counts is a fast series (``jobs.yielding``); its file is written after it (at most
+    MAX_BACKLOG_S late), its frames' CBFs at once. Unknown values: it does not hold."""
+    count_time, count = as_number(integration_time), as_number(points)
+    return (
+        math.isfinite(count_time) and math.isfinite(count) and asks_to_yield(count_time, int(count))
+    )
 
 
 def final_status(

@@ -26,9 +26,11 @@ _NOT_IN_STEM = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def scan_stem(path: Path) -> str:
-    """The jobs' stem of a scan file: ``scan-<file stem>`` (never an exposure's stem, which
-    has no hyphen; no dot, which separates the parts of a job's name)."""
-    return "scan-" + _NOT_IN_STEM.sub("_", Path(path).stem)
+    """The jobs' stem of a scan file: its name without ``.nxs`` (a dot, which separates the
+    parts of a job's name, becomes ``_``), as an exposure's jobs have its file's stem, so
+    that ``validate`` finds them. Never an exposure's stem: a scan file named like an
+    exposure of a configured prefix is refused (``check_scan_target``)."""
+    return _NOT_IN_STEM.sub("_", Path(path).stem)
 
 
 def _finite(value: float | None) -> float | None:

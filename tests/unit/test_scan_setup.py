@@ -13,6 +13,7 @@ from sardana_nxsas.acquisition.scan_setup import (
     mesh_grid,
     record_columns,
     scan_file_for,
+    yields_to_scan,
 )
 
 CHANNELS = [
@@ -89,3 +90,10 @@ def test_mesh_grid() -> None:
     assert grid.slow_positions == (-1.0, 0.0, 1.0) and grid.bidirectional
     assert all(type(x) is float for x in grid.fast_positions)  # plain floats: JSON in a job
     assert mesh_grid(["samx"], [0.0], [1.0], [2]) is None
+
+
+def test_a_fast_scan_holds_the_writer() -> None:
+    assert yields_to_scan(0.01, 100) and yields_to_scan(0.5, 2)
+    assert not yields_to_scan(1.0, 100)  # slow counts: the writer works between them
+    assert not yields_to_scan(0.01, 1)
+    assert not yields_to_scan(None, 100) and not yields_to_scan(0.1, None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from sardana_nxsas.acquisition import scan as scan_module
 from sardana_nxsas.acquisition.frames import cbf_header
 from sardana_nxsas.acquisition.scan import ScanPoint, ScanRecording
 from sardana_nxsas.acquisition.settings import Settings
+from sardana_nxsas.cli.pending import pending_note
 from sardana_nxsas.dataroot.cbf import write_cbf
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.description.instrument import load_instrument
@@ -55,7 +58,7 @@ def test_the_recording_queues_jobs_in_order_and_writes_no_hdf5(settings: Setting
     assert summary.frames == (1, 3)
     jobs = pending(settings.root)
     assert [j.kind for j in jobs] == ["scan-begin", *["scan-point"] * 3, "scan-end"]
-    assert {j.stem for j in jobs} == {scan_stem(rec.setup.path)} == {"scan-scan_00001"}
+    assert {j.stem for j in jobs} == {scan_stem(rec.setup.path)} == {"scan_00001"}
     assert not rec.setup.path.exists()  # nothing but the writer makes the scan file
     assert sorted(p.name for p in (settings.root.path / "images/scn").iterdir()) == [
         "scn_00001.cbf", "scn_00002.cbf", "scn_00003.cbf",
@@ -179,3 +182,31 @@ def test_job_payloads_round_trip_through_json() -> None:
     begin = ScanBegin("/d/s.nxs", "scan_00001", 1, "t", "2026-01-01T00:00:00+00:00",
                       {"point_nb": None}, plot, "gzip")  # fmt: skip
     assert ScanBegin.from_json(json.loads(json.dumps(begin.to_json()))) == begin
+
+
+def test_the_writer_is_held_from_the_scan_begin_to_its_last_job(settings: Settings) -> None:
+    events: list[str] = []
+
+    @contextmanager
+    def hold() -> Iterator[None]:
+        events.append(f"hold after {[j.kind for j in pending(settings.root)]}")
+        yield
+        events.append(f"go after {[j.kind for j in pending(settings.root)]}")
+
+    rec = ScanRecording(settings, ascan(settings), wake=lambda: None, hold=hold())
+    rec.begin()
+    run_points(rec, [16.0])
+    assert events == ["hold after ['scan-begin']"]
+    rec.end("complete")
+    assert events[1] == "go after ['scan-begin', 'scan-point', 'scan-end']"
+
+
+def test_validate_tells_a_scan_file_whose_jobs_wait(settings: Settings) -> None:
+    rec = queued(settings)
+    rec.begin()
+    assert drain(settings.root) == 0  # the file exists, running
+    run_points(rec, [16.0])
+    note = pending_note(rec.setup.path)
+    assert note is not None and note.startswith("completion pending (scan-point job")
+    assert drain(settings.root) == 0
+    assert pending_note(rec.setup.path) is None
