@@ -2,12 +2,12 @@
 
     python benchmarks/scan_timing.py --points 100 --time 0.01 --repeats 3
 
-On the simulated instrument (Pilatus 300K, value referencing on), each repeat runs every
-scan with ``ScanFile`` set to our ``.nxs`` recorder and to Sardana's ``.dat`` (SPEC)
-recorder, in alternating order, timed by the client's wall clock around ``door.run``
-(the macro's return, not the writer's: the writer's work for the scan file is waited
-for, untimed, before the next scan). Prints the median, min, max per variant and the
-median of the paired differences per point.
+On the simulated instrument (``--detector``, default Pilatus 300K; value referencing on),
+each repeat runs every scan with ``ScanFile`` set to our ``.nxs`` recorder and to
+Sardana's ``.dat`` (SPEC) recorder, in alternating order, timed by the client's wall
+clock around ``door.run`` (the macro's return, not the writer's: the writer's work for
+the scan file is waited for, untimed, before the next scan). Prints the median, min,
+max per variant and the median of the paired differences per point.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=100)
     parser.add_argument("--time", type=float, default=0.01)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--detector", default="pilatus300k", help="pilatus300k, pilatus1m, eiger9m")
     parser.add_argument("--tmp-dir", type=Path, default=None)
     args = parser.parse_args()
     intervals = args.points - 1
@@ -43,7 +44,7 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
         base = Path(tmp)
-        with start_simulated_instrument(base / "work", base / "data") as inst:
+        with start_simulated_instrument(base / "work", base / "data", args.detector) as inst:
             root = DataRoot(inst.data_root)
             timings: dict[tuple[str, str], list[float]] = {}
             for repeat in range(args.repeats + 1):  # the first round warms up, untimed
@@ -59,7 +60,10 @@ def main() -> None:
                         if repeat:
                             timings.setdefault((scan, recorder), []).append(took)
             inst.door.run(f"senv ScanFile {RECORDERS['nxs']}", raise_on_error=True)
-    print(f"{args.points} points of {args.time:g} s, {args.repeats} repeats (wall clock, s)")
+    print(
+        f"{args.detector}: {args.points} points of {args.time:g} s, {args.repeats} repeats "
+        "(wall clock, s)"
+    )
     for scan in scans:
         for recorder in RECORDERS:
             values = timings[(scan, recorder)]

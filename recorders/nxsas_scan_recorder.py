@@ -15,8 +15,9 @@ from sardana.macroserver.scan.recorder import BaseFileRecorder
 from sardana.macroserver.scan.scandata import MoveableDesc
 
 from sardana_nxsas.acquisition import macro_support as ms
-from sardana_nxsas.acquisition.scan import SIGNAL_ENV, ScanRecording, ScanSetup
+from sardana_nxsas.acquisition.scan import ScanRecording, ScanSetup
 from sardana_nxsas.acquisition.scan_setup import (
+    SIGNAL_ENV,
     Channel,
     final_status,
     mesh_grid,

@@ -24,15 +24,11 @@ from typing import Any
 from sardana_nxsas.acquisition.frames import cbf_header, take_frame
 from sardana_nxsas.acquisition.scan_setup import (
     FRAME_PREFIX,
-    SIGNAL_ENV,
     ScanPoint,
     ScanSetup,
     check_scan_target,
-    column_name,
     columns,
     plot_layout,
-    scan_defaults,
-    scan_file_path,
 )
 from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.dataroot.cbf import MiniCbfHeader
@@ -56,19 +52,7 @@ from sardana_nxsas.writer.scan_jobs import (
     scan_stem,
 )
 
-__all__ = [
-    "FRAME_PREFIX",
-    "SIGNAL_ENV",
-    "ScanPoint",
-    "ScanRecording",
-    "ScanSetup",
-    "ScanSummary",
-    "check_scan_target",
-    "column_name",
-    "plot_layout",
-    "scan_defaults",
-    "scan_file_path",
-]
+__all__ = ["ScanPoint", "ScanRecording", "ScanSetup", "ScanSummary"]  # what a recorder uses
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import tango
 
 from sardana_nxsas import env
-from sardana_nxsas.acquisition.scan import scan_defaults
+from sardana_nxsas.acquisition.scan_setup import scan_defaults
 from sardana_nxsas.dataroot.claim import INCOMING
 from sardana_nxsas.paths import plugin_dir
 from sardana_nxsas.simulation.holder import DEFAULT_HOLDER

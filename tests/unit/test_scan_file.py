@@ -10,15 +10,9 @@ import pytest
 from silx.io.nxdata import get_default
 
 from sardana_nxsas import env
-from sardana_nxsas.acquisition.exposure import cbf_header
-from sardana_nxsas.acquisition.scan import (
-    ScanPoint,
-    ScanRecording,
-    ScanSetup,
-    check_scan_target,
-    plot_layout,
-    scan_file_path,
-)
+from sardana_nxsas.acquisition.frames import cbf_header
+from sardana_nxsas.acquisition.scan import ScanPoint, ScanRecording, ScanSetup
+from sardana_nxsas.acquisition.scan_setup import check_scan_target, plot_layout, scan_file_path
 from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
 from sardana_nxsas.dataroot.cbf import read_cbf, write_cbf
