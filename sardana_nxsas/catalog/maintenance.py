@@ -169,10 +169,10 @@ def verify(root: DataRoot, catalog: Catalog) -> list[str]:
             if rel and not os.path.lexists(root.path / rel):
                 problems.append(f"missing on disk: {rel} (catalogued as {key[0]}_{key[1]:05d})")
     for key, path in on_disk.items():
-        row = known.get(key)
-        if row is None:
+        catalogued = known.get(key)
+        if catalogued is None:
             problems.append(f"not in the catalog: {path} (run: sardana-nxsas catalog reindex)")
-        problems.extend(_check_file(path, row))
+        problems.extend(_check_file(path, catalogued))
     for path in scan_files(root):
         problems.extend(_check_scan(path, root, known))
     return problems
