@@ -27,3 +27,10 @@ class SessionError(NxsError):
 
 class FileExistsNxsError(NxsError):
     """A file would be overwritten; sardana-nxsas never does that."""
+
+
+class FileBusyError(NxsError):
+    """Another process (a viewer, a validate) holds the file's HDF5 lock: try again later.
+
+    A job that meets it is not a failed attempt: it waits, however long the reader keeps
+    the file, and its exposure's or scan's later jobs wait behind it."""

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from sardana_nxsas.dataroot.durable import exclusive_lock, fsync_dir, fsync_file
 from sardana_nxsas.dataroot.layout import DataRoot
-from sardana_nxsas.errors import NxsError
+from sardana_nxsas.errors import FileBusyError, NxsError
 from sardana_nxsas.jobs.queue import FAILED, Job, Queue, pending, pending_dir
 from sardana_nxsas.jobs.yielding import MAX_BACKLOG_S, SYSTEM_CLOCK, Clock, Hold
 
@@ -57,6 +57,7 @@ class Drainer:
         self.root = root
         self.queue, self.run, self.errors = queue, run, errors
         self.attempts: dict[Path, int] = {}
+        self.busy: set[Path] = set()  # jobs waiting for a file a reader holds (said once)
         self.done = 0
         self._to_delete: list[Job] = []  # done; deleted once ``_unflushed`` is on the disk
         self._unflushed: dict[Path, None] = {}  # files and folders, in the order written
@@ -104,6 +105,11 @@ class Drainer:
             if not job.path.exists():  # another worker did it
                 return True
             return self._failed(job, exc)
+        except FileBusyError as exc:  # not the job's fault: it waits, not counted
+            if job.path not in self.busy:
+                log.info("%s waits: %s", job.path.name, exc)
+            self.busy.add(job.path)
+            return False
         except self.errors as exc:
             return self._failed(job, exc)
         dirty = list(dirty or ())
@@ -113,6 +119,7 @@ class Drainer:
         else:
             job.path.unlink(missing_ok=True)
         self.attempts.pop(job.path, None)
+        self.busy.discard(job.path)
         self.done += 1
         return True
 

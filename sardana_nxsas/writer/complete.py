@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from sardana_nxsas.nexus.exposure.nxsas import (
     create_exposure_file,
 )
 from sardana_nxsas.nexus.exposure.readings import end_values, readings_from_json
+from sardana_nxsas.nexus.files import busy_or_raise, held_by_a_reader, set_aside
 from sardana_nxsas.nexus.mask import bad_pixel_mask, total_counts
 from sardana_nxsas.reducer import jobs as reduction_jobs
 from sardana_nxsas.samples.model import Sample
@@ -45,9 +45,21 @@ log = logging.getLogger(__name__)
 
 
 def run_job(root: DataRoot, job: Job) -> list[Path]:
-    """Do the job's work; return what to fsync before the job may be deleted."""
-    if job.kind in SCAN_KINDS:
-        return run_scan_job(root, job)
+    """Do the job's work; return what to fsync before the job may be deleted.
+
+    FileBusyError while a reader (a viewer, a validate) holds the file: the job waits
+    for it, however long, without counting as a failed attempt (sardana_nxsas.jobs.drain).
+    """
+    try:
+        if job.kind in SCAN_KINDS:
+            return run_scan_job(root, job)
+        return _run_exposure_job(root, job)
+    except OSError as exc:
+        busy_or_raise(exc, job.path)
+        raise
+
+
+def _run_exposure_job(root: DataRoot, job: Job) -> list[Path]:
     payload = job.load()
     start, catalog_url = payload["start"], payload.get("catalog_url")
     nxs = root.path / start["nxs"]
@@ -64,7 +76,7 @@ def run_job(root: DataRoot, job: Job) -> list[Path]:
         total = _complete(root, nxs, payload)
         write_catalog_note(nxs, durable=False)  # the header reindex reads in one go
     _catalog(root, catalog_url, lambda: row_from_file(nxs, root, total_counts=total))
-    # issue 7: reduce crd; the reduce job is flushed with the file
+    # a complete crd is reduced; the reduce job is flushed with the file
     reduce = reduction_jobs.request_reduction(root, nxs, catalog_url, _status, durable=False)
     return [nxs, nxs.parent] + ([] if reduce is None else [reduce.path, reduce.path.parent])
 
@@ -77,10 +89,9 @@ def ensure_file(nxs: Path, start: dict[str, Any]) -> None:
                 if "entry/status" in handle:
                     return
         except OSError as exc:
-            if "lock" in str(exc).lower():
-                raise  # busy (someone is reading it): retried later
-        broken = nxs.with_name(f"{nxs.name}.broken-{os.getpid()}-{datetime.now():%Y%m%dT%H%M%S}")
-        os.replace(nxs, broken)  # kept for a person to look at; never overwritten
+            if held_by_a_reader(exc):
+                raise
+        broken = set_aside(nxs)
         log.warning("%s could not be opened; moved to %s and made again", nxs, broken.name)
     sample = start.get("sample")
     create_exposure_file(

@@ -14,11 +14,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import h5py
 import numpy as np
@@ -32,6 +30,7 @@ from sardana_nxsas.description import load_description, resolve
 from sardana_nxsas.errors import FileExistsNxsError
 from sardana_nxsas.jobs.queue import Job
 from sardana_nxsas.nexus.exposure.readings import readings_from_json
+from sardana_nxsas.nexus.files import held_by_a_reader, set_aside
 from sardana_nxsas.nexus.mask import total_counts
 from sardana_nxsas.nexus.scan.file import (
     FRAME_SUM,
@@ -52,9 +51,6 @@ from sardana_nxsas.writer.scan_jobs import (
 )
 
 log = logging.getLogger(__name__)
-
-BUSY_WAIT_S = 2.0  # a reader holding the file locked: wait this long before the job fails
-T = TypeVar("T")
 
 
 def run_scan_job(root: DataRoot, job: Job) -> list[Path]:
@@ -103,10 +99,9 @@ def _made_by(path: Path, begin: ScanBegin) -> bool:
                 and start.asstr()[()] == begin.start_time
             )
     except OSError as exc:
-        if _busy(exc):
-            raise  # a reader holds it: retried later
-        broken = path.with_name(f"{path.name}.broken-{os.getpid()}-{datetime.now():%Y%m%dT%H%M%S}")
-        os.replace(path, broken)
+        if held_by_a_reader(exc):
+            raise
+        broken = set_aside(path)
         log.warning("%s could not be opened; moved to %s and made again", path, broken.name)
         return False
     if not ours:
@@ -131,7 +126,7 @@ def _point(root: DataRoot, job: ScanPointJob) -> Path:
             os.path.relpath(cbf, path.parent), sha256_file(cbf),
             np.nan if count_time is None else count_time,
         )  # fmt: skip
-    _when_free(lambda: append_points(path, [record], job.compression, job.plot))
+    append_points(path, [record], job.compression, job.plot)
     if job.frame is not None:
         _catalog(root, job.catalog_url, path, points=(job.index,), scan_row=False)
     return path
@@ -140,26 +135,9 @@ def _point(root: DataRoot, job: ScanPointJob) -> Path:
 def _end(root: DataRoot, end: ScanEnd) -> Path:
     path = Path(end.path)
     finish = ScanFileEnd(datetime.fromisoformat(end.end_time), end.status, end.reason, end.points)
-    _when_free(lambda: finish_scan_file(path, finish))
+    finish_scan_file(path, finish)
     _catalog(root, end.catalog_url, path, points=())
     return path
-
-
-def _busy(exc: OSError) -> bool:
-    return "lock" in str(exc).lower()
-
-
-def _when_free(write: Callable[[], T]) -> T:
-    """Do ``write``; while a reader holds the file locked, try again for BUSY_WAIT_S (then
-    the OSError fails the job, which the writer retries at its next drain)."""
-    deadline = time.monotonic() + BUSY_WAIT_S
-    while True:
-        try:
-            return write()
-        except OSError as exc:
-            if not _busy(exc) or time.monotonic() >= deadline:
-                raise
-        time.sleep(0.1)
 
 
 def _catalog(

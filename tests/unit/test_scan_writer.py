@@ -13,6 +13,7 @@ import h5py
 import numpy as np
 import pytest
 from test_scan_file import ascan, frame, run_points
+from test_writer import held_by_another_process
 
 from sardana_nxsas.acquisition import scan as scan_module
 from sardana_nxsas.acquisition.frames import cbf_header
@@ -24,11 +25,11 @@ from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.description.instrument import load_instrument
 from sardana_nxsas.description.model import Reading
 from sardana_nxsas.errors import FileExistsNxsError
+from sardana_nxsas.jobs.drain import MAX_ATTEMPTS
 from sardana_nxsas.jobs.queue import Job
 from sardana_nxsas.nexus.scan.plot import Grid, PlotLayout
 from sardana_nxsas.nexus.scan.validate import validate_scan
 from sardana_nxsas.writer import drain, pending
-from sardana_nxsas.writer import scan as scan_writer
 from sardana_nxsas.writer.scan import run_scan_job
 from sardana_nxsas.writer.scan_jobs import (
     PointFrame,
@@ -137,19 +138,18 @@ def test_a_claim_left_unsettled_is_settled_by_the_writer(
     assert (settings.root.path / "images/scn/scn_00001.cbf").is_file()
 
 
-def test_a_file_a_reader_holds_is_written_once_it_is_free(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(scan_writer, "BUSY_WAIT_S", 0.0)
+def test_a_file_a_reader_holds_is_written_once_it_is_free(settings: Settings) -> None:
     rec = queued(settings)
     rec.begin()
     assert drain(settings.root) == 0
-    run_points(rec, [16.0])
-    with h5py.File(rec.setup.path, "r"):  # a viewer holds the file (HDF5 file locking)
-        assert drain(settings.root, retries=0) == 1  # the point's job waits on disk
+    run_points(rec, [16.0, 17.0])
+    with held_by_another_process(rec.setup.path):  # a viewer (HDF5 file locking)
+        # however often the writer tries, the points wait in order: none is set aside
+        assert drain(settings.root, retries=MAX_ATTEMPTS + 2, pause=0) == 2
+    assert not (settings.root.state_dir / "pending" / "failed").exists()
     assert drain(settings.root) == 0
     with h5py.File(rec.setup.path) as f:
-        assert f["entry/measurement/samx"][()].tolist() == [16.0]
+        assert f["entry/measurement/samx"][()].tolist() == [16.0, 17.0]
 
 
 def test_project_and_people_as_in_an_exposure(settings: Settings) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import h5py
@@ -93,6 +97,39 @@ def test_a_failing_job_is_set_aside_and_blocks_no_other(settings: Settings) -> N
     assert status(doomed.nxs) == b"running"  # kept, never half-written
     failed = list((settings.root.state_dir / "pending" / "failed").glob("crd_00001.*.json"))
     assert len(failed) == 1 and pending(settings.root) == []
+
+
+@contextmanager
+def held_by_another_process(path: str | Path) -> Iterator[None]:
+    """A viewer in another process holds ``path`` open (HDF5 file locking), until the end."""
+    code = "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); print('open', flush=True); sys.stdin.read()"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", code, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == "open\n"
+        yield
+    finally:
+        assert reader.stdin is not None
+        reader.stdin.close()
+        reader.wait(30)
+
+
+def test_an_exposure_file_a_reader_holds_is_completed_once_it_is_free(
+    settings: Settings,
+) -> None:
+    session = counted(settings)
+    drain(settings.root)  # the create job: the file exists, running
+    end_exposure(session, settings, wake=later)
+    with held_by_another_process(session.nxs):
+        # more tries than a failing job gets: a busy file is no failure, nothing set aside
+        assert drain(settings.root, retries=MAX_ATTEMPTS + 2, pause=0) == 1
+    assert not (settings.root.state_dir / "pending" / "failed").exists()
+    assert drain(settings.root) == 0
+    assert status(session.nxs) == b"complete"
 
 
 def test_the_writer_process_serves_then_ends_with_its_pipe(settings: Settings) -> None:
