@@ -1,6 +1,6 @@
 """What the exposure macros tell the operator once, after handing work on: a catalog
 that does not answer (its rows wait in the spool and arrive later), reductions
-that failed (issue 7), numbers passed over because their files existed."""
+that failed, numbers passed over because their files existed."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The exposure catalog: every exposure findable by SQL, written live.
 
 ``Catalog`` is the database (SQLite file in the data root by default, or any
-SQLAlchemy URL); ``CatalogWriter`` the durable spool the macros submit rows to,
+SQLAlchemy URL); ``CatalogWriter`` the durable spool the writer and reducer processes submit rows to,
 so that a slow or absent database never stops acquisition; the files stay the
 source of truth (``sardana-nxsas catalog reindex`` rebuilds from them).
 """

@@ -93,7 +93,7 @@ QUANTITIES: tuple[tuple[str, str, bool], ...] = (
     ("vacuum", "mbar", False),
 )
 
-# The on-line reduction's results (schema v4, issue 7): written by the reducer process.
+# The on-line reduction's results (schema v4): written by the reducer process.
 REDUCTION_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("reduction_status", String(16)),  # "done" or "failed"; NULL: not reduced (yet)
     ("reduction_reason", Text),  # why it failed, in one line
@@ -204,7 +204,7 @@ def _text_search_v3(conn: Connection) -> None:
 
 
 def _reduction_v4(conn: Connection) -> None:
-    """The on-line reduction's results (issue 7). A catalog made at version 1 by this
+    """The on-line reduction's results. A catalog made at version 1 by this
     sardana-nxsas already has them (``_create_v1`` makes the current table)."""
     have = {c["name"] for c in inspect(conn).get_columns("exposures")}
     for name, ddl in _V4_DDL:

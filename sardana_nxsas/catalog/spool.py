@@ -4,8 +4,9 @@
 (durably) and wakes a background thread; the thread upserts the spooled rows in
 order and deletes each file after the commit. A database that is slow, down or
 misconfigured therefore never delays an exposure: rows wait in the spool and are
-retried with a back-off, and a restarted MacroServer sends what an earlier one
-left (the thread starts on construction).
+retried with a back-off, and a restarted writer process sends what an earlier one
+left (the thread starts on construction). The writer and the reducer processes submit
+the rows; acquisition only reads the spool's state for its warnings.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ the explicit nxsbegin / ct / nxsend form, then one sample three times with
 ``expose``. Before the exposures, an alignment scan (``ascan`` of the sample motor
 across the glassy carbon) writes one NeXus scan file with a frame per point. Each
 sample that scatters gets its transmission measured (``nxstrans``) before its ``crd``
-exposures, and every ``crd`` exposure is reduced in the background (issue 7); the
+exposures, and every ``crd`` exposure is reduced in the background; the
 summary shows T and the reduction status of each. Wired into the main parser by
 :func:`add_parser`.
 """

@@ -1,8 +1,9 @@
 """``sardana-nxsas pending --data ROOT [--write]``: the file work not done yet.
 
-After ``nxsend`` the writer process completes each exposure file from its CBF
-(decision 0008). This lists what is still pending (normally nothing, or the last
-exposure for a few tens of ms) and, with ``--write``, does it now — after a crash,
+After ``nxsend`` the writer process completes each exposure file from its CBF, and it
+writes each scan file from the recorder's jobs (decisions 0008, 0010). This lists what
+is still pending (normally nothing, or the last exposure for a few tens of ms) and,
+with ``--write``, does it now — after a crash,
 without a MacroServer. ``validate`` uses :func:`pending_note` to tell a file that
 is still being completed from a broken one.
 """
@@ -19,7 +20,7 @@ from sardana_nxsas.writer import drain, pending, pending_for
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     command = subparsers.add_parser(
-        "pending", help="list (or --write) the exposure-file work not done yet"
+        "pending", help="list (or --write) the file work (exposures, scans) not done yet"
     )
     command.add_argument("--data", required=True, help="data root")
     command.add_argument("--write", action="store_true", help="complete the files now")

@@ -3,7 +3,7 @@
 During ``expose T N`` with short exposures, the cycle of the count (the Pool, the
 MacroServer, the Door: many thread hand-offs per exposure) shares the machine's cores
 with the writer's compression and metadata and the reducer's integration. Measured on
-two cores (docs/performance.md): the same jobs done after the series instead of beside
+two cores (docs/performance.md, benchmarks/results/history.md): the same jobs done after the series instead of beside
 it give back several ms per exposure. So each wake during such a series carries a
 *hold* (``hold <s>``): the writer starts no job until it expires or ``go`` comes. A
 hold is short and renewed with every job, so a MacroServer that dies mid-series holds

@@ -1,7 +1,7 @@
 """The samples operators measure: name, title, thickness, transmission, position...
 
 A :class:`Sample` is immutable and valid by construction, so whatever the
-registry (``sample_store.py``) hands out can go into a file as it is. Fields,
+registry (:mod:`.store`) hands out can go into a file as it is. Fields,
 units and categories follow the reference lab (CREDO): thickness in cm,
 positions and ``distminus`` in mm, transmission as a fraction.
 
