@@ -24,6 +24,12 @@ def test_ruff_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_mypy_clean() -> None:
+    # [tool.mypy] in pyproject.toml: the package, check_untyped_defs, per-library overrides
+    done = subprocess.run([tool("mypy")], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_core_imports_neither_sardana_taurus_nor_qt() -> None:
     done = subprocess.run([tool("lint-imports")], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
