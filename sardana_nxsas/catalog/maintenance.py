@@ -18,7 +18,7 @@ import h5py
 
 from sardana_nxsas.catalog.note import read_note
 from sardana_nxsas.catalog.reduced import file_columns
-from sardana_nxsas.catalog.rows import _scalars, key_of, row_from_file
+from sardana_nxsas.catalog.rows import key_of, row_from_file, scalar_fields
 from sardana_nxsas.catalog.scan_rows import rows_from_scan_file
 from sardana_nxsas.catalog.schema import CatalogError
 from sardana_nxsas.catalog.store import Catalog
@@ -225,7 +225,7 @@ def _check_note(nxroot: h5py.File, path: Path) -> list[str]:
     """The catalog note, when reindex would use it, holds exactly the file's header."""
     entry = nxroot.get("entry")
     noted = read_note(entry) if isinstance(entry, h5py.Group) else None
-    if noted is None or noted[0] == _scalars(entry):
+    if noted is None or noted[0] == scalar_fields(entry):
         return []
     return [
         f"stale catalog note: {path}:/entry/notes differs from the file's fields "
@@ -238,7 +238,7 @@ def _check_reduction(nxroot: h5py.File, path: Path, row: dict[str, Any] | None) 
     entry = nxroot.get("entry")
     if row is None or not isinstance(entry, h5py.Group) or "reduced" not in entry:
         return []
-    found = file_columns(entry, _scalars(entry))
+    found = file_columns(entry, scalar_fields(entry))
     differ = [column for column, value in found.items() if row.get(column) != value]
     if not differ:
         return []

@@ -269,8 +269,3 @@ def header_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
-
-
-# TEMPORARY: the old private names, for catalog/scan_rows.py and catalog/maintenance.py
-# until their imports follow (they are being changed at the same time)
-_scalars, _number, _when = scalar_fields, header_number, header_time

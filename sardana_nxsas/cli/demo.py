@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sardana_nxsas import env
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.catalog.export import table_lines
 from sardana_nxsas.dataroot.layout import DataRoot
@@ -57,10 +58,10 @@ CATEGORIES = {
 }
 DETECTORS = ("pilatus300k", "pilatus1m", "eiger9m")
 PEOPLE = {
-    "NxsOperator": "Demo Operator",
-    "NxsProposer": "Demo Proposer",
-    "NxsProject": "DEMO-2026-001",
-    "NxsProjectName": "sardana-nxsas demonstration",
+    env.OPERATOR: "Demo Operator",
+    env.PROPOSER: "Demo Proposer",
+    env.PROJECT: "DEMO-2026-001",
+    env.PROJECT_NAME: "sardana-nxsas demonstration",
 }
 
 
@@ -102,7 +103,7 @@ def sample_macro(name: str, known: bool) -> str:
 def sequence(exposure_time: float, known_samples: frozenset[str] = frozenset()) -> list[str]:
     """The spock lines of the demo session."""
     lines = [f"senv {key} {shlex.quote(value)}" for key, value in PEOPLE.items()]
-    lines += [f"senv NxsBeamstopOut {BEAMSTOP_OUT:g}"]
+    lines += [f"senv {env.BEAMSTOP_OUT} {BEAMSTOP_OUT:g}"]
     lines += [sample_macro(name, name in known_samples) for name in (*STANDARDS, SAMPLE)]
     lines += [ALIGNMENT_SCAN]
     for name in STANDARDS:

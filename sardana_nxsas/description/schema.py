@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from sardana_nxsas import env
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -145,8 +147,8 @@ MEASUREMENT_DIMENSIONS = {
 
 # Built in when [experiment] is absent; unset variables are left out silently.
 EXPERIMENT_DEFAULTS = {
-    "identifier": "NxsProject",
-    "name": "NxsProjectName",
-    "operator": "NxsOperator",
-    "proposer": "NxsProposer",
+    "identifier": env.PROJECT,
+    "name": env.PROJECT_NAME,
+    "operator": env.OPERATOR,
+    "proposer": env.PROPOSER,
 }

@@ -30,6 +30,24 @@ def test_mypy_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_environment_variables_are_named_only_in_env_module() -> None:
+    # a name spelled in two places drifts apart; sardana_nxsas/env.py names each once
+    import ast
+
+    from sardana_nxsas import env
+
+    names = {v for k, v in vars(env).items() if k.isupper() and isinstance(v, str)}
+    found = []
+    for folder in ("sardana_nxsas", "macros", "recorders", "controllers", "taurusgui"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            if path == REPO / "sardana_nxsas" / "env.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and node.value in names:
+                    found.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.value!r}")
+    assert found == [], "use the constants of sardana_nxsas.env:\n" + "\n".join(found)
+
+
 def test_core_imports_neither_sardana_taurus_nor_qt() -> None:
     done = subprocess.run([tool("lint-imports")], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
