@@ -14,6 +14,7 @@ import pytest
 import tango
 from silx.io.nxdata import get_default
 
+from sardana_nxsas import env
 from sardana_nxsas.catalog import Catalog, catalog_url
 from sardana_nxsas.dataroot.cbf import read_cbf, sha256_file
 from sardana_nxsas.dataroot.fsn import FsnCounter
@@ -201,7 +202,7 @@ def test_stop_mid_scan_leaves_a_closed_file_marked_stopped(simulated, door) -> N
     ("variable", "value", "message"),
     [
         ("ScanDir", "/nonexistent/scans", "ScanDir /nonexistent/scans does not exist"),
-        ("NxsScanSignal", "nope", "NxsScanSignal is 'nope', which this scan does not measure"),
+        (env.SCAN_SIGNAL, "nope", f"{env.SCAN_SIGNAL} is 'nope', which this scan does not measure"),
     ],
 )
 def test_bad_input_is_refused_before_anything_moves(

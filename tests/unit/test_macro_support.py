@@ -7,6 +7,7 @@ import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sardana_nxsas import env
 from sardana_nxsas.acquisition import macro_support as ms
 from sardana_nxsas.acquisition.news import operator_news
 from sardana_nxsas.acquisition.settings import Settings
@@ -63,10 +64,10 @@ def test_moveables_are_motors_and_pseudo_motors() -> None:
 
 def test_set_text_keeps_a_string_a_string() -> None:
     macro = FakeMacro()
-    ms.set_text(macro, "NxsSample", "42")
-    ms.set_text(macro, "NxsTitle", "None")
+    ms.set_text(macro, env.SAMPLE, "42")
+    ms.set_text(macro, env.TITLE, "None")
     ms.set_text(macro, "Other", "GC")
-    assert macro.environment == {"NxsSample": "42", "NxsTitle": "None", "Other": "GC"}
+    assert macro.environment == {env.SAMPLE: "42", env.TITLE: "None", "Other": "GC"}
     ms.unset(macro, "Other")
     ms.unset(macro, "Never set")
     assert "Other" not in macro.environment
