@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from sqlalchemy import (
     JSON,
@@ -158,6 +158,60 @@ exposures = Table(
 )
 
 COLUMNS: tuple[str, ...] = tuple(c.name for c in exposures.columns if c.name != "id")
+
+
+class CatalogRow(TypedDict, total=False):
+    """A row of ``exposures`` as the code passes it around (no ``id``): what the producers
+    build, the spool queues, :meth:`Catalog.upsert` takes and :meth:`Catalog.find` returns.
+
+    A row holds only the columns it sets (a later, fuller row completes an earlier one);
+    prefix, fsn and status every producer sets. Times are datetimes, or ISO 8601 strings in
+    rows that went through the JSON spool (:class:`UtcDateTime` reads both). Its keys are
+    exactly :data:`COLUMNS` (a unit test keeps the two together).
+    """
+
+    prefix: Required[str]
+    fsn: Required[int]
+    nxs_path: str | None
+    cbf_path: str | None
+    title: str | None
+    sample: str | None
+    category: str | None
+    project: str | None
+    operator: str | None
+    start_time: datetime | str | None
+    end_time: datetime | str | None
+    exposure_time: float | None
+    distance: float | None
+    distance_error: float | None
+    wavelength: float | None
+    wavelength_error: float | None
+    beam_center_x: float | None
+    beam_center_x_error: float | None
+    beam_center_y: float | None
+    beam_center_y_error: float | None
+    thickness: float | None
+    thickness_error: float | None
+    transmission: float | None
+    transmission_error: float | None
+    temperature: float | None
+    vacuum: float | None
+    total_counts: int | None
+    cbf_sha256: str | None
+    status: Required[str]
+    header: dict[str, Any] | None
+    reduction_status: str | None
+    reduction_reason: str | None
+    absolute_factor: float | None
+    absolute_factor_error: float | None
+    flux: float | None
+    q_min: float | None
+    q_max: float | None
+    dark_exposure: str | None
+    empty_beam_exposure: str | None
+    glassy_carbon_exposure: str | None
+
+
 UNITS: dict[str, str] = {
     **{name: units for name, units, _ in QUANTITIES},
     **{f"{name}_error": units for name, units, err in QUANTITIES if err},

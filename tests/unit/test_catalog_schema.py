@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, get_origin, get_type_hints
 
 import pytest
 import sqlalchemy as sa
@@ -163,3 +163,13 @@ def test_a_version_3_catalog_gets_the_reduction_columns(
     columns = {c["name"] for c in sa.inspect(engine).get_columns("exposures")}
     engine.dispose()
     assert {name for name, _ in schema.REDUCTION_COLUMNS} <= columns
+
+
+def test_catalog_row_has_exactly_the_table_columns() -> None:
+    """CatalogRow (the rows' type, checked by mypy) and the table cannot drift apart."""
+    keys = schema.CatalogRow.__required_keys__ | schema.CatalogRow.__optional_keys__
+    assert sorted(keys) == sorted(schema.COLUMNS)
+    hints = get_type_hints(schema.CatalogRow, include_extras=True)
+    assert list(hints) == list(schema.COLUMNS)  # in the table's order, too
+    required = {name for name, hint in hints.items() if get_origin(hint) is Required}
+    assert required == {"prefix", "fsn", "status"}
