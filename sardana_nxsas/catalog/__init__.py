@@ -7,7 +7,7 @@ source of truth (``sardana-nxsas catalog reindex`` rebuilds from them).
 """
 
 from sardana_nxsas.catalog.rows import row_for_running, row_from_file
-from sardana_nxsas.catalog.schema import STATUSES, CatalogError
+from sardana_nxsas.catalog.schema import STATUSES, CatalogError, CatalogRow
 from sardana_nxsas.catalog.spool import CatalogWriter, shared_writer
 from sardana_nxsas.catalog.store import Catalog, catalog_url, glob_to_like, safe_url
 
@@ -15,6 +15,7 @@ __all__ = [
     "STATUSES",
     "Catalog",
     "CatalogError",
+    "CatalogRow",
     "CatalogWriter",
     "catalog_url",
     "glob_to_like",

@@ -9,19 +9,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sardana_nxsas.catalog.schema import COLUMNS, UNITS
+from sardana_nxsas.catalog.schema import COLUMNS, UNITS, CatalogRow
 from sardana_nxsas.errors import NxsError
 
 FORMATS = ("table", "csv", "json", "xlsx")
 FLAT = tuple(c for c in COLUMNS if c != "header")  # header (a dict) goes to JSON only
 
 
-def table_lines(rows: list[dict[str, Any]]) -> list[str]:
+def table_lines(rows: list[CatalogRow]) -> list[str]:
     """exposure, title, start (local time), exposure time, counts, status."""
     lines = [f"{'exposure':<12} {'title':<24} {'start':<19} {'time/s':>8} {'counts':>12}  status"]
     for row in rows:
         start = row.get("start_time")
-        when = start.astimezone().strftime("%Y-%m-%d %H:%M:%S") if start else "-"
+        # a datetime from the database (a string only in a row that went through the spool)
+        if isinstance(start, datetime):
+            when = start.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        else:
+            when = str(start or "-")
         time = "-" if row.get("exposure_time") is None else f"{row['exposure_time']:g}"
         counts = "-" if row.get("total_counts") is None else str(row["total_counts"])
         name = f"{row['prefix']}_{row['fsn']:05d}"
@@ -34,7 +38,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
+def to_csv(rows: list[CatalogRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FLAT)
@@ -43,7 +47,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def to_json(rows: list[dict[str, Any]]) -> str:
+def to_json(rows: list[CatalogRow]) -> str:
     data = [{c: _iso(row.get(c)) for c in COLUMNS} for row in rows]
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
@@ -55,7 +59,7 @@ def header_name(column: str) -> str:
     return f"{column} [{units}]" if units else column
 
 
-def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
+def write_xlsx(rows: list[CatalogRow], path: Path) -> None:
     """One sheet: a header row with units, an auto-filter, the header frozen."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -70,7 +74,7 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
     sheet.append([header_name(c) for c in FLAT])
     for r, row in enumerate(rows, start=2):
         for col, name in enumerate(FLAT, start=1):
-            value = row.get(name)
+            value: Any = row.get(name)  # any column but the header
             cell = sheet.cell(row=r, column=col)
             if isinstance(value, datetime):
                 # Excel has no time zones: local wall-clock time, as the operators read it
@@ -92,7 +96,7 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
         raise NxsError(f"cannot write {path} ({exc.strerror or exc}): choose another -o") from None
 
 
-def render(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> str | None:
+def render(rows: list[CatalogRow], fmt: str, out: Path | None) -> str | None:
     """The text to print, or None when written to ``out``."""
     if fmt == "xlsx":
         if out is None:

@@ -20,7 +20,7 @@ from sardana_nxsas.catalog.note import read_note
 from sardana_nxsas.catalog.reduced import file_columns
 from sardana_nxsas.catalog.rows import key_of, row_from_file, scalar_fields
 from sardana_nxsas.catalog.scan_rows import rows_from_scan_file
-from sardana_nxsas.catalog.schema import CatalogError
+from sardana_nxsas.catalog.schema import CatalogError, CatalogRow
 from sardana_nxsas.catalog.store import Catalog
 from sardana_nxsas.dataroot.cbf import sha256_file
 from sardana_nxsas.dataroot.layout import DataRoot
@@ -88,7 +88,7 @@ def reindex(
     total = len(paths) + len(scans)
     report = ReindexReport()
     started = time.monotonic()
-    batch: list[dict[str, Any]] = []
+    batch: list[CatalogRow] = []
     rows = _rows(paths, root, workers, deep)
     for done, (path, found, problem) in enumerate(chain(rows, _scan_rows(scans, root)), 1):
         if found is not None:
@@ -106,7 +106,7 @@ def reindex(
     return report
 
 
-Found = tuple[Path, list[dict[str, Any]] | None, str | None]  # rows, or why unreadable
+Found = tuple[Path, list[CatalogRow] | None, str | None]  # rows, or why unreadable
 
 
 def _rows(paths: list[Path], root: DataRoot, workers: int, deep: bool) -> Iterator[Found]:
@@ -162,8 +162,7 @@ def verify(root: DataRoot, catalog: Catalog) -> list[str]:
     known = {(r["prefix"], r["fsn"]): r for r in catalog.find(header=False)}
     on_disk = {key_of(p): p for p in exposure_files(root)}
     for key, row in known.items():
-        for column in ("nxs_path", "cbf_path"):
-            rel = row.get(column)
+        for column, rel in (("nxs_path", row.get("nxs_path")), ("cbf_path", row.get("cbf_path"))):
             if column == "cbf_path" and row["status"] == "running":
                 continue  # no frame yet
             if rel and not os.path.lexists(root.path / rel):
@@ -178,7 +177,7 @@ def verify(root: DataRoot, catalog: Catalog) -> list[str]:
     return problems
 
 
-def _check_scan(path: Path, root: DataRoot, known: dict[tuple[str, int], Any]) -> list[str]:
+def _check_scan(path: Path, root: DataRoot, known: dict[tuple[str, int], CatalogRow]) -> list[str]:
     """The scan's and its frames' rows are catalogued; every frame's CBF has its checksum."""
     try:
         rows = rows_from_scan_file(path, root)
@@ -193,15 +192,13 @@ def _check_scan(path: Path, root: DataRoot, known: dict[tuple[str, int], Any]) -
             problems.append(
                 f"not in the catalog: {name} of {path} (run: sardana-nxsas catalog reindex)"
             )
-        if found.get("cbf_path"):
-            problems.extend(
-                _check_cbf(root.path / found["cbf_path"], found["cbf_sha256"], name,
-                           known.get(key))
-            )  # fmt: skip
+        cbf = found.get("cbf_path")
+        if cbf:
+            problems.extend(_check_cbf(root.path / cbf, found["cbf_sha256"], name, known.get(key)))
     return problems
 
 
-def _check_file(path: Path, row: dict[str, Any] | None) -> list[str]:
+def _check_file(path: Path, row: CatalogRow | None) -> list[str]:
     problems: list[str] = []
     try:
         with h5py.File(path, "r") as nxroot:  # default locking, as every reader of ours
@@ -233,7 +230,7 @@ def _check_note(nxroot: h5py.File, path: Path) -> list[str]:
     ]
 
 
-def _check_reduction(nxroot: h5py.File, path: Path, row: dict[str, Any] | None) -> list[str]:
+def _check_reduction(nxroot: h5py.File, path: Path, row: CatalogRow | None) -> list[str]:
     """The catalog's reduction columns are those of the file's /entry/reduced, if it has one."""
     entry = nxroot.get("entry")
     if row is None or not isinstance(entry, h5py.Group) or "reduced" not in entry:
@@ -248,7 +245,7 @@ def _check_reduction(nxroot: h5py.File, path: Path, row: dict[str, Any] | None) 
     ]
 
 
-def _check_cbf(cbf: Path, recorded: str | None, name: str, row: dict[str, Any] | None) -> list[str]:
+def _check_cbf(cbf: Path, recorded: str | None, name: str, row: CatalogRow | None) -> list[str]:
     try:
         actual = sha256_file(cbf)
     except OSError as exc:

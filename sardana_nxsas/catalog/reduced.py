@@ -11,14 +11,30 @@ stopped the reducer, which only the catalog knows of).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import h5py
 
 from sardana_nxsas.reduction.recorded import outcome_in_file
 
 
-def outcome_columns(outcome: Any) -> dict[str, Any]:
+class ReductionColumns(TypedDict, total=False):
+    """The reduction columns of a :class:`~sardana_nxsas.catalog.schema.CatalogRow` (the
+    same names and types: mypy checks them where a row is updated with these)."""
+
+    reduction_status: str | None
+    reduction_reason: str | None
+    absolute_factor: float | None
+    absolute_factor_error: float | None
+    flux: float | None
+    q_min: float | None
+    q_max: float | None
+    dark_exposure: str | None
+    empty_beam_exposure: str | None
+    glassy_carbon_exposure: str | None
+
+
+def outcome_columns(outcome: Any) -> ReductionColumns:
     """The catalog columns of a ReductionOutcome (sardana_nxsas.reduction)."""
 
     def get(name: str) -> Any:
@@ -39,12 +55,12 @@ def outcome_columns(outcome: Any) -> dict[str, Any]:
     }
 
 
-def failed_columns(reason: str) -> dict[str, Any]:
+def failed_columns(reason: str) -> ReductionColumns:
     """A reduction that left nothing in the file (the reducer crashed or gave up)."""
     return {"reduction_status": "failed", "reduction_reason": reason}
 
 
-def file_columns(entry: h5py.Group, header: dict[str, Any]) -> dict[str, Any]:
+def file_columns(entry: h5py.Group, header: dict[str, Any]) -> ReductionColumns:
     """The reduction columns of the exposure whose /entry is ``entry``; ``header``: its
     scalar fields by path (sardana_nxsas.catalog.rows). {} when it was not reduced."""
     outcome = outcome_in_file(entry, header)

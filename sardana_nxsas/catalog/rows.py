@@ -20,7 +20,7 @@ from h5py import h5a, h5d, h5g, h5o, h5s
 
 from sardana_nxsas.catalog.note import FINAL, NOTE, read_note, write_note
 from sardana_nxsas.catalog.reduced import file_columns
-from sardana_nxsas.catalog.schema import CatalogError
+from sardana_nxsas.catalog.schema import CatalogError, CatalogRow
 from sardana_nxsas.dataroot.durable import fsync_file
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.nexus.mask import total_counts as count_frame
@@ -66,7 +66,7 @@ def row_for_running(
     title: str,
     sample: str | None,
     start_time: datetime | str,
-) -> dict[str, Any]:
+) -> CatalogRow:
     """The row written at nxsbegin; the full row from the file replaces it at nxsend."""
     return {
         "prefix": prefix,
@@ -82,7 +82,7 @@ def row_for_running(
 
 def row_from_file(
     path: Path, root: DataRoot, *, total_counts: int | None = None, deep: bool = False
-) -> dict[str, Any]:
+) -> CatalogRow:
     """The full row of an exposure file (OSError/CatalogError if it cannot be read).
 
     ``total_counts``, when the caller knows it (nxsend), saves reading the frame. The
@@ -138,8 +138,8 @@ def _row(
     fsn: int,
     header: dict[str, Any],
     total_counts: int | None,
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
+) -> CatalogRow:
+    return {
         "prefix": prefix,
         "fsn": fsn,
         "nxs_path": relative(path, root),
@@ -157,13 +157,35 @@ def _row(
         "status": STATUS.get(str(header.get("status")), "failed"),
         "total_counts": total_counts,
         "header": header,
+        # the keys spelled out, in _FIELDS' order, so that mypy checks them against the columns
+        "distance": _field(header, "distance"),
+        "distance_error": _field_error(header, "distance"),
+        "wavelength": _field(header, "wavelength"),
+        "wavelength_error": _field_error(header, "wavelength"),
+        "beam_center_x": _field(header, "beam_center_x"),
+        "beam_center_x_error": _field_error(header, "beam_center_x"),
+        "beam_center_y": _field(header, "beam_center_y"),
+        "beam_center_y_error": _field_error(header, "beam_center_y"),
+        "thickness": _field(header, "thickness"),
+        "thickness_error": _field_error(header, "thickness"),
+        "transmission": _field(header, "transmission"),
+        "transmission_error": _field_error(header, "transmission"),
+        "temperature": _sensor(header, "temperature", "degC"),
+        "vacuum": _sensor(header, "pressure", "mbar"),
     }
-    for column, (field, units) in _FIELDS.items():
-        row[column] = header_number(header, field, units)
-        row[f"{column}_error"] = header_number(header, f"{field}_errors", units, field)
-    row["temperature"] = _sensor(header, "temperature", "degC")
-    row["vacuum"] = _sensor(header, "pressure", "mbar")
-    return row
+
+
+def _field(header: dict[str, Any], column: str) -> float | None:
+    """The value of a column of ``_FIELDS`` in the catalog's units."""
+    field, units = _FIELDS[column]
+    return header_number(header, field, units)
+
+
+def _field_error(header: dict[str, Any], column: str) -> float | None:
+    """The error (``<field>_errors``) of a column of ``_FIELDS``, in the field's units
+    converted to the catalog's."""
+    field, units = _FIELDS[column]
+    return header_number(header, f"{field}_errors", units, field)
 
 
 def _total_counts(entry: h5py.Group, header: dict[str, Any]) -> int | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import h5py
 
@@ -23,7 +23,7 @@ from sardana_nxsas.catalog.rows import (
     relative,
     scalar_fields,
 )
-from sardana_nxsas.catalog.schema import CatalogError
+from sardana_nxsas.catalog.schema import CatalogError, CatalogRow
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.nexus.scan.file import FRAME_SUM
 from sardana_nxsas.plain import plain_value
@@ -33,9 +33,22 @@ SCAN_CATEGORY = "scan"
 POINT_CATEGORY = "scan point"
 
 
+class _Common(TypedDict):
+    """The columns the scan's row and its frames' rows share (those of a CatalogRow)."""
+
+    nxs_path: str
+    sample: str | None
+    project: str | None
+    operator: str | None
+    distance: float | None
+    wavelength: float | None
+    beam_center_x: float | None
+    beam_center_y: float | None
+
+
 def rows_from_scan_file(
     path: Path, root: DataRoot, only_points: Collection[int] | None = None
-) -> list[dict[str, Any]]:
+) -> list[CatalogRow]:
     """The scan's row, then one row per frame (of ``only_points`` only, if given), from
     a scan file: the writer's live rows after each job and ``catalog reindex``'s alike. A
     point's start and end time is the scan's start plus its ``timestamp``; counters are
@@ -58,7 +71,7 @@ def rows_from_scan_file(
     status = str(header.get("status"))
     start = header_time(header.get("start_time"))
     rel = relative(path, root)
-    common: dict[str, Any] = {
+    common: _Common = {
         "nxs_path": rel,
         "sample": header.get("sample/name"),
         "project": header.get("experiment_identifier"),
@@ -82,7 +95,7 @@ def rows_from_scan_file(
         scan_header["scn_first"], scan_header["scn_last"] = min(fsns), max(fsns)
     if reason:
         scan_header["reason"] = reason.decode() if isinstance(reason, bytes) else str(reason)
-    found = [{
+    found: list[CatalogRow] = [{
         "prefix": SCAN_PREFIX, "fsn": number, **common, "title": header.get("title"),
         "category": SCAN_CATEGORY, "start_time": start, "end_time": header_time(header.get("end_time")),
         "status": STATUS.get(status, "failed"), "header": scan_header,

@@ -17,10 +17,10 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sardana_nxsas.catalog.rows import row_from_file
-from sardana_nxsas.catalog.schema import CatalogError
+from sardana_nxsas.catalog.schema import CatalogError, CatalogRow
 from sardana_nxsas.catalog.store import Catalog, catalog_url, check_row, safe_url
 from sardana_nxsas.dataroot.durable import ensure_dir, exclusive_lock, fsync_dir, write_atomic
 from sardana_nxsas.dataroot.layout import DataRoot
@@ -65,7 +65,7 @@ class CatalogWriter:
 
     # -- the acquisition side -------------------------------------------------------------
 
-    def submit(self, row: dict[str, Any]) -> None:
+    def submit(self, row: CatalogRow) -> None:
         """Queue ``row`` durably (OSError/NxsError if the spool cannot be written)."""
         if FROM_FILE not in row:
             check_row(row)
@@ -183,11 +183,11 @@ class CatalogWriter:
             fsync_dir(self.folder)
             return len(files)
 
-    def _expand(self, row: dict[str, Any]) -> dict[str, Any]:
+    def _expand(self, row: dict[str, Any]) -> CatalogRow:
         """A spooled ``{FROM_FILE: path}`` entry becomes the file's full row, here beside the
         acquisition rather than on nxsend's path (reading a file's header takes tens of ms)."""
         if FROM_FILE not in row:
-            return row
+            return cast(CatalogRow, row)  # as submit spooled it (check_row checks it again)
         path = self.root.path / row[FROM_FILE]
         return row_from_file(path, self.root, total_counts=row.get("total_counts"))
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from sqlalchemy import (
     Connection,
@@ -38,6 +38,7 @@ from sardana_nxsas.catalog.schema import (
     STATUSES,
     TEXT_TABLE,
     CatalogError,
+    CatalogRow,
     exposures,
     text_index,
     upgrade,
@@ -159,7 +160,7 @@ class Catalog:
         except SQLAlchemyError as exc:
             self._fail("failed", exc)
 
-    def upsert(self, rows: Iterable[dict[str, Any]]) -> int:
+    def upsert(self, rows: Iterable[CatalogRow]) -> int:
         """Insert or update each row by (prefix, fsn), in order, in one transaction.
 
         Only the columns a row has are written: a later, fuller row completes an earlier one.
@@ -282,7 +283,7 @@ class Catalog:
         newest_first: bool = False,
         header: bool = True,
         **filters: Any,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CatalogRow]:
         """Exposures matching every filter given, oldest first (``newest_first``: the reverse;
         ``limit`` counts from that end). Filters: ``title``, ``sample`` (globs, ``*`` ``?``,
         case-insensitive), ``project``, ``prefix``, ``category``, ``status`` (exact),
@@ -299,7 +300,8 @@ class Catalog:
             query = query.where(*self._glob_terms(conn, _globs(filters), limit))
             with _collector_paused():
                 return [
-                    dict(zip(names, values, strict=True)) for values in conn.execute(query).all()
+                    cast(CatalogRow, dict(zip(names, values, strict=True)))
+                    for values in conn.execute(query).all()
                 ]
 
     def count_matching(self, cap: int | None = None, **filters: Any) -> int:
@@ -312,7 +314,7 @@ class Catalog:
             query = select(func.count()).select_from(matching.subquery())
             return int(conn.execute(query).scalar_one())
 
-    def last(self, n: int, prefix: str | None = None) -> list[dict[str, Any]]:
+    def last(self, n: int, prefix: str | None = None) -> list[CatalogRow]:
         """The ``n`` most recent exposures, oldest first (as a table reads)."""
         return list(reversed(self.find(prefix=prefix, limit=n, newest_first=True)))
 
@@ -360,7 +362,7 @@ def _globs(filters: dict[str, Any]) -> dict[str, str]:
     return {n: filters[n] for n in ("title", "sample") if filters.get(n) is not None}
 
 
-def check_row(row: dict[str, Any]) -> dict[str, Any]:
+def check_row(row: CatalogRow) -> CatalogRow:
     """``row`` if the catalog can take it, else NxsError (a bug in the caller)."""
     if not isinstance(row, dict):
         raise NxsError(f"catalog row {row!r} is not a dict: fix the caller")

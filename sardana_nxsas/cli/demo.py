@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sardana_nxsas import env
-from sardana_nxsas.catalog import Catalog, catalog_url
+from sardana_nxsas.catalog import Catalog, CatalogRow, catalog_url
 from sardana_nxsas.catalog.export import table_lines
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.errors import NxsError
@@ -210,7 +210,7 @@ def _catalog_view(data_root: Path, count: int, say: Callable[[str], None]) -> No
         say(f"  {line}")
 
 
-def reduction_lines(rows: list[dict[str, Any]]) -> list[str]:
+def reduction_lines(rows: list[CatalogRow]) -> list[str]:
     """exposure, title, T +- error, reduction status (and why it failed)."""
     lines = [f"{'exposure':<12} {'title':<16} {'T':>16}  reduction"]
     for row in sorted(rows, key=lambda r: (r["prefix"], r["fsn"])):

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sardana_nxsas.catalog import Catalog, catalog_url
+from sardana_nxsas.catalog import Catalog, CatalogRow, catalog_url
 from sardana_nxsas.errors import NxsError
 
 CATALOG_COLUMNS: tuple[str, ...] = (
@@ -58,7 +58,7 @@ def catalog_filters(
 
 def query_catalog(
     root: Path | None, url: str | None, filters: dict[str, Any], limit: int = DEFAULT_LIMIT
-) -> list[dict[str, Any]]:
+) -> list[CatalogRow]:
     """The newest ``limit`` exposures matching ``filters``, newest first."""
     with Catalog(catalog_url(root, url)) as catalog:
         return catalog.find(limit=limit, newest_first=True, **filters)
@@ -68,10 +68,14 @@ def _number(value: Any) -> str:
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def row_cells(row: dict[str, Any]) -> list[str]:
+def row_cells(row: CatalogRow) -> list[str]:
     """A catalog row as the panel's table shows it (CATALOG_COLUMNS)."""
     start = row.get("start_time")
-    shown = start.astimezone().strftime("%Y-%m-%d %H:%M:%S") if start is not None else ""
+    # a datetime from the database (a string only in a row that went through the spool)
+    if isinstance(start, datetime):
+        shown = start.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    else:
+        shown = str(start or "")
     return [
         f"{row['prefix']}_{int(row['fsn']):05d}",
         row.get("title") or "",
@@ -92,7 +96,7 @@ def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
         out.append((prefix, value if isinstance(value, str) else json.dumps(value)))
 
 
-def row_details(row: dict[str, Any]) -> list[tuple[str, str]]:
+def row_details(row: CatalogRow) -> list[tuple[str, str]]:
     """Every column of a row, then its header (the file's scalars) flattened: (key, value)."""
     out: list[tuple[str, str]] = []
     for key, value in row.items():
@@ -110,7 +114,7 @@ def row_details(row: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def file_path(root: Path | None, row: dict[str, Any]) -> Path | None:
+def file_path(root: Path | None, row: CatalogRow) -> Path | None:
     """The exposure file of a row (its path is relative to the data root)."""
     name = row.get("nxs_path")
     if not name:

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sardana_nxsas.catalog import shared_writer
-from sardana_nxsas.catalog.reduced import failed_columns, outcome_columns
+from sardana_nxsas.catalog import CatalogRow, shared_writer
+from sardana_nxsas.catalog.reduced import ReductionColumns, failed_columns, outcome_columns
 from sardana_nxsas.catalog.rows import key_of, relative, write_catalog_note
 from sardana_nxsas.dataroot.layout import DataRoot
 from sardana_nxsas.jobs.drain import MAX_ATTEMPTS, Drainer, drain, serve
@@ -82,14 +82,19 @@ class ReductionDrainer(Drainer):
             self._record(nxs, payload.get("catalog_url"), failed_columns(reason))
         return super()._failed(job, exc)
 
-    def _record(self, nxs: Path, url: str | None, columns: dict[str, Any]) -> None:
+    def _record(self, nxs: Path, url: str | None, columns: ReductionColumns) -> None:
         """Catalog row and, for a failure, the warning for spock."""
         prefix, fsn = key_of(nxs)
         if columns["reduction_status"] != "done":
             tell_failure(self.root, nxs.stem, columns["reduction_reason"] or "no reason given")
         # status: only complete files are reduced (the row exists unless the catalog was lost)
-        row = {"prefix": prefix, "fsn": fsn, "nxs_path": relative(nxs, self.root)}
-        row.update(status="done", **columns)
+        row: CatalogRow = {
+            "prefix": prefix,
+            "fsn": fsn,
+            "nxs_path": relative(nxs, self.root),
+            "status": "done",
+        }
+        row.update(columns)
         shared_writer(self.root, url).submit(row)
         self.catalog_urls.add(url)
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import h5py
 
-from sardana_nxsas.catalog import row_for_running, row_from_file, shared_writer
+from sardana_nxsas.catalog import CatalogRow, row_for_running, row_from_file, shared_writer
 from sardana_nxsas.catalog.rows import write_catalog_note
 from sardana_nxsas.dataroot.cbf import read_cbf, sha256_file
 from sardana_nxsas.dataroot.claim import settle_claim
@@ -167,7 +168,7 @@ def _complete(root: DataRoot, nxs: Path, payload: dict[str, Any]) -> int | None:
     return None if frame is None else total_counts(frame)
 
 
-def _catalog(root: DataRoot, url: str | None, row: Any) -> None:
+def _catalog(root: DataRoot, url: str | None, row: Callable[[], CatalogRow]) -> None:
     """Queue the catalog row; a catalog problem never fails the file's job."""
     try:
         shared_writer(root, url).submit(row())

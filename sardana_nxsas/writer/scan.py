@@ -16,7 +16,6 @@ import logging
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import h5py
 import numpy as np
@@ -146,7 +145,7 @@ def _catalog(
     """Queue the scan's row and those of ``points``' frames, as reindex builds them; a
     catalog problem never fails the file's job (reindex repairs the catalog)."""
     try:
-        rows: list[dict[str, Any]] = rows_from_scan_file(path, root, points)
+        rows = rows_from_scan_file(path, root, points)
         writer = shared_writer(root, url)
         for row in rows if scan_row else rows[1:]:
             writer.submit(row)

@@ -173,3 +173,13 @@ def test_catalog_row_has_exactly_the_table_columns() -> None:
     assert list(hints) == list(schema.COLUMNS)  # in the table's order, too
     required = {name for name, hint in hints.items() if get_origin(hint) is Required}
     assert required == {"prefix", "fsn", "status"}
+
+
+def test_reduction_columns_are_the_rows_reduction_columns() -> None:
+    """The reducer's columns (catalog.reduced.ReductionColumns) are CatalogRow's, same types."""
+    from sardana_nxsas.catalog.reduced import ReductionColumns
+
+    hints = get_type_hints(ReductionColumns)
+    assert list(hints) == [name for name, _ in schema.REDUCTION_COLUMNS]
+    row = get_type_hints(schema.CatalogRow)
+    assert {name: row[name] for name in hints} == hints
