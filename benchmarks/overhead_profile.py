@@ -42,8 +42,7 @@ from sardana_nxsas.dataroot.cbf import write_cbf
 from sardana_nxsas.dataroot.claim import INCOMING
 from sardana_nxsas.dataroot.fsn import FsnCounter
 from sardana_nxsas.dataroot.layout import DataRoot
-from sardana_nxsas.description import load_description
-from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.description import load_description, load_instrument
 from sardana_nxsas.nexus.exposure.readings import end_refs, readings_to_json
 from sardana_nxsas.simulation import default_geometry, get_detector, simulate_frame
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml

@@ -25,8 +25,7 @@ from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.dataroot.claim import settle_claim
 from sardana_nxsas.dataroot.fsn import Allocation, Block, FsnCounter
 from sardana_nxsas.dataroot.layout import check_title
-from sardana_nxsas.description import InstrumentDescription, load_description
-from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.description import InstrumentDescription, load_description, load_instrument
 from sardana_nxsas.errors import NxsError, SessionError
 from sardana_nxsas.jobs.yielding import asks_to_yield
 from sardana_nxsas.nexus.exposure.nxsas import iso

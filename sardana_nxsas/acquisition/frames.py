@@ -23,7 +23,7 @@ import numpy as np
 
 from sardana_nxsas.dataroot.cbf import MiniCbfHeader, write_cbf
 from sardana_nxsas.dataroot.claim import claim_frame, frame_path
-from sardana_nxsas.description.instrument import InstrumentInfo, Quantity
+from sardana_nxsas.description.info import InstrumentInfo, Quantity
 from sardana_nxsas.description.units import convert
 
 Frame = str | Path | np.ndarray  # a value reference (file:// or a path), or the counts

@@ -34,8 +34,8 @@ from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.dataroot.cbf import MiniCbfHeader
 from sardana_nxsas.dataroot.claim import settle_claim
 from sardana_nxsas.dataroot.fsn import FsnCounter
-from sardana_nxsas.description import load_description, resolve
-from sardana_nxsas.description.instrument import InstrumentInfo, load_instrument
+from sardana_nxsas.description import load_description, load_instrument, resolve
+from sardana_nxsas.description.info import InstrumentInfo
 from sardana_nxsas.description.model import Reading
 from sardana_nxsas.nexus.exposure.nxsas import iso
 from sardana_nxsas.nexus.exposure.readings import readings_to_json

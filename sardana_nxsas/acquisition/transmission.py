@@ -30,8 +30,8 @@ import numpy as np
 
 from sardana_nxsas import env
 from sardana_nxsas.dataroot.cbf import read_cbf
-from sardana_nxsas.description import InstrumentDescription
-from sardana_nxsas.description.instrument import DetectorInfo, load_instrument
+from sardana_nxsas.description import InstrumentDescription, load_instrument
+from sardana_nxsas.description.info import DetectorInfo
 from sardana_nxsas.description.units import convert
 from sardana_nxsas.errors import NxsError
 from sardana_nxsas.samples.model import Sample

@@ -191,7 +191,7 @@ def _report_scans(scans: list[Path], say: Callable[[str], None]) -> None:
 
 
 def _catalog_view(data_root: Path, count: int, say: Callable[[str], None]) -> None:
-    """What the SQL catalog (written live by the MacroServer) holds of this session."""
+    """What the SQL catalog (written live by the writer and reducer processes) holds of this session."""
     spool = data_root / "state" / "catalog-spool"
     deadline = time.monotonic() + 30
     while any(spool.glob("*.json")) and time.monotonic() < deadline:

@@ -10,7 +10,10 @@ environment variable), with units. The Sardana adapter:
 4. ``info = resolve(description, readings)``     never fails for an unreadable value
 
 ``check_description(path)`` lists every problem at once (``sardana-nxsas
-instrument check FILE``). See docs/reference/instrument-description.md.
+instrument check FILE``); ``load_instrument(path)`` is steps 1 and 4 with no readings
+(the constants, every sourced field listed as missing). Beam centre positions are given
+in pixels (0-based), as operators read them off an image; the writer converts them to
+the lengths NXsas asks for. See docs/reference/instrument-description.md.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sardana_nxsas.description.resolve import resolve
 from sardana_nxsas.errors import ConfigError
 
 __all__ = [
+    "load_instrument",
     "ELEMENT_KINDS",
     "SOURCE_KINDS",
     "InstrumentDescription",
@@ -76,6 +80,13 @@ def load_description(path: Path) -> InstrumentDescription:
 
 
 @functools.lru_cache(maxsize=8)
+def load_instrument(path: Path) -> InstrumentInfo:
+    """Read and check a description, resolved without readings: fields that come from
+    sources are listed in ``InstrumentInfo.missing`` (the adapter reads them and calls
+    :func:`resolve` itself). ConfigError names the file, line and key."""
+    return resolve(load_description(path), {})
+
+
 def _load(path: Path, version: tuple[int, int, int] | None) -> InstrumentDescription:
     description, problems = parse(path)
     _raise_first(path, problems)

@@ -8,7 +8,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from sardana_nxsas.description.instrument import Quantity
+from sardana_nxsas.description.info import Quantity
 
 
 def group(parent: h5py.Group, name: str, nx_class: str, **attrs: Any) -> h5py.Group:

@@ -16,10 +16,10 @@ from sardana_nxsas.description import (
     check_description,
     check_elements,
     load_description,
+    load_instrument,
     require_elements,
     resolve,
 )
-from sardana_nxsas.description.instrument import load_instrument
 from sardana_nxsas.description.lines import key_lines
 from sardana_nxsas.errors import ConfigError
 from sardana_nxsas.simulation.instrument_file import simulated_instrument_toml

@@ -10,7 +10,7 @@ import pytest
 
 from sardana_nxsas.acquisition.frames import cbf_header, take_frame
 from sardana_nxsas.dataroot.cbf import MiniCbfHeader, read_cbf, write_cbf
-from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.description import load_instrument
 from sardana_nxsas.errors import FileExistsNxsError
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from sardana_nxsas import env
-from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.description import load_instrument
 from sardana_nxsas.errors import ConfigError
 
 

@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.description import load_instrument
 from sardana_nxsas.errors import FileExistsNxsError
 from sardana_nxsas.nexus.exposure.nxsas import (
     ExposureResult,

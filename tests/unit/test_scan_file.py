@@ -18,7 +18,7 @@ from sardana_nxsas.catalog import Catalog, catalog_url, shared_writer
 from sardana_nxsas.dataroot.cbf import read_cbf, write_cbf
 from sardana_nxsas.dataroot.fsn import FsnCounter
 from sardana_nxsas.dataroot.layout import DataRoot
-from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.description import load_instrument
 from sardana_nxsas.errors import ConfigError, FileExistsNxsError
 from sardana_nxsas.nexus.scan.plot import Grid
 from sardana_nxsas.nexus.scan.validate import validate_scan

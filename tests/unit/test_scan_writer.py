@@ -22,7 +22,7 @@ from sardana_nxsas.acquisition.settings import Settings
 from sardana_nxsas.cli.pending import pending_note
 from sardana_nxsas.dataroot.cbf import write_cbf
 from sardana_nxsas.dataroot.layout import DataRoot
-from sardana_nxsas.description.instrument import load_instrument
+from sardana_nxsas.description import load_instrument
 from sardana_nxsas.description.model import Reading
 from sardana_nxsas.errors import FileExistsNxsError
 from sardana_nxsas.jobs.drain import MAX_ATTEMPTS

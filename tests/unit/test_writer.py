@@ -166,7 +166,7 @@ def test_the_writer_settles_a_claim_its_macro_left_half_way(settings: Settings) 
     from sardana_nxsas.acquisition.exposure import cbf_header
     from sardana_nxsas.dataroot.cbf import write_cbf
     from sardana_nxsas.dataroot.claim import INCOMING
-    from sardana_nxsas.description.instrument import load_instrument
+    from sardana_nxsas.description import load_instrument
 
     session, _ = begin_exposure(settings, "crd", "t", wake=later)
     incoming = settings.root.path / "images" / INCOMING
